@@ -1,0 +1,302 @@
+"""The population: citizens' state in numpy arrays and the rules that move all of them at once.
+
+Citizens are many and simple, so no citizen is a Python object during a run: each phase
+reads and writes whole arrays (gathers over the CSR edge list, draws from the phase's
+random stream, commits). :meth:`Population.citizen` gives a read-only object view of one
+citizen for inspection, tests and the view.
+
+Engagement follows a rumour/SIR scheme on the network (Daley & Kendall 1964; Pastor-Satorras
+& Vespignani 2001; Newman 2002), per issue: a citizen is *calm*, *engaged* with one issue
+(spreading attention to it), or *settled* (has calmed down about that issue and will not
+take it up again, but may engage with another).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.network import Network
+from sim.params import param, probability
+
+CALM, ENGAGED, SETTLED = 0, 1, 2
+STATE_NAMES = {CALM: "calm", ENGAGED: "engaged", SETTLED: "settled"}
+NO_ISSUE = -1
+
+
+def _beta_problems(mean: float, sd: float, prefix: str) -> list[tuple[str, str]]:
+    if sd > 0 and not 0 < mean < 1:
+        return [(f"{prefix}_sd", f"must be 0 when {prefix}_mean is {mean:g}, got {sd}")]
+    if sd > 0 and sd**2 >= mean * (1 - mean):
+        limit = (mean * (1 - mean)) ** 0.5
+        return [(f"{prefix}_sd", f"must be < {limit:.4g} for a mean of {mean:g}, got {sd}")]
+    return []
+
+
+def beta_by_moments(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
+    """Draws in [0, 1] with the given mean and standard deviation (a Beta law; sd 0: constant)."""
+    if sd == 0:
+        return np.full(size, mean, dtype=np.float64)
+    concentration = mean * (1 - mean) / sd**2 - 1
+    return rng.beta(mean * concentration, (1 - mean) * concentration, size=size)
+
+
+@dataclass(frozen=True)
+class PopulationParams:
+    """Who the citizens are when the run starts."""
+
+    n_citizens: int = param(10_000, "number of citizens", ge=1)
+    online_share: float = probability(
+        0.78, "share of citizens who are netizens and post online (CNNIC 2024: 78% of Chinese)"
+    )
+    activity_mean: float = param(
+        0.5, "mean chance per hour that an engaged citizen talks about the issue", gt=0, le=1
+    )
+    activity_sd: float = param(0.2, "spread of activity across citizens (0: all equal)", ge=0)
+    trust_mean: float = probability(0.5, "mean initial trust in government, in [0, 1]")
+    trust_sd: float = param(0.15, "spread of initial trust across citizens (0: all equal)", ge=0)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-key checks: a Beta law with that mean must admit that spread."""
+        return _beta_problems(self.activity_mean, self.activity_sd, "activity") + _beta_problems(
+            self.trust_mean, self.trust_sd, "trust"
+        )
+
+
+@dataclass(frozen=True)
+class SpreadParams:
+    """How attention to an issue passes along ties and fades.
+
+    Per hour, an engaged citizen i passes its issue k to a neighbour j who can take it up
+    with probability
+
+        p = min(1, base_prob * (1 + severity_gain * s_k) * a_i * (1 - trust_damping * t_j)
+                   * w_ij * (1 + amplification * (1 - t_i) * online_i))
+
+    with s_k the issue's severity, a_i i's activity, t trust, and w_ij = 1 when both are
+    netizens, ``word_of_mouth_factor`` otherwise. Severity times distrust is Epstein's (2002)
+    grievance G = H(1 - L), hardship times (1 - legitimacy); the rest is our own.
+    """
+
+    base_prob: float = probability(
+        0.0025, "chance per hour that an engaged citizen passes an issue to one neighbour"
+    )
+    severity_gain: float = param(3.0, "how much severity raises that chance (0: not at all)", ge=0)
+    trust_damping: float = probability(
+        0.5, "how much a neighbour's trust lowers it (1: a fully trusting citizen is immune)"
+    )
+    word_of_mouth_factor: float = probability(
+        0.5, "relative chance over a tie with an offline citizen (word of mouth, not posts)"
+    )
+    amplification: float = param(
+        0.5, "extra reach of a distrustful netizen, who voices online instead of filing", ge=0
+    )
+    calm_prob_per_hour: float = probability(
+        0.05, "chance per hour that an engaged citizen calms down (mean 1/p hours engaged)"
+    )
+
+
+@dataclass(frozen=True)
+class TrustParams:
+    """How trust in government moves: it is easier to lose than to gain (Slovic 1993)."""
+
+    fixed: bool = param(False, "keep every citizen's trust at its initial value (reductions)")
+    erosion_per_hour: float = probability(
+        0.0005, "trust lost per hour while one's own demand is unanswered"
+    )
+    patience_hours: float = param(
+        168.0, "mean hours a citizen waits on an unanswered demand before giving up", gt=0
+    )
+    give_up_loss: float = probability(0.05, "trust lost when a citizen gives up on a demand")
+    social_weight: float = probability(
+        0.1, "pull towards neighbours' mean trust at each social update (a gain)"
+    )
+    loss_aversion: float = param(
+        2.0, "a pull downwards weighs this many times a pull upwards (Slovic 1993)", ge=1
+    )
+    social_interval_hours: int = param(24, "hours between social updates of trust", ge=1)
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """A read-only snapshot of one citizen, for inspection; the run itself uses the arrays."""
+
+    id: int
+    online: bool
+    activity: float
+    trust: float
+    state: str
+    issue: int | None
+    demand: int | None
+    ever_engaged: bool
+    neighbours: tuple[int, ...]
+
+
+class Population:
+    """All citizens' state, one numpy array per variable.
+
+    Attributes:
+        online: netizen (posts online) or not.
+        activity: chance per hour of talking about an issue while engaged, in (0, 1].
+        trust: trust in government, in [0, 1].
+        state: ``CALM``, ``ENGAGED`` or ``SETTLED``.
+        issue: the issue the citizen is engaged with or last settled about, -1 none.
+        demand: the issue on which the citizen holds an unanswered demand, -1 none.
+        ever_engaged: has been engaged with any issue during the run.
+        engaged: ids of the engaged citizens (the frontier that spreads this hour).
+    """
+
+    def __init__(self, params: PopulationParams, network: Network, rng: np.random.Generator):
+        n = params.n_citizens
+        if network.n != n:
+            raise ValueError(f"network has {network.n} citizens, population {n}")
+        self.n = n
+        self.network = network
+        self.online = rng.random(n) < params.online_share
+        self.activity = np.maximum(
+            beta_by_moments(rng, params.activity_mean, params.activity_sd, n), 1e-6
+        )
+        self.trust = beta_by_moments(rng, params.trust_mean, params.trust_sd, n)
+        self.state = np.full(n, CALM, dtype=np.int8)
+        self.issue = np.full(n, NO_ISSUE, dtype=np.int32)
+        self.demand = np.full(n, NO_ISSUE, dtype=np.int32)
+        self.ever_engaged = np.zeros(n, dtype=bool)
+        self.engaged = np.zeros(0, dtype=np.int64)
+
+    # ------------------------------------------------------------------ inspection
+
+    def citizen(self, i: int) -> Citizen:
+        """A snapshot of citizen ``i``."""
+        if not 0 <= i < self.n:
+            raise IndexError(f"citizen {i} does not exist: ids are 0..{self.n - 1}")
+        state = int(self.state[i])
+        return Citizen(
+            id=i,
+            online=bool(self.online[i]),
+            activity=float(self.activity[i]),
+            trust=float(self.trust[i]),
+            state=STATE_NAMES[state],
+            issue=int(self.issue[i]) if self.issue[i] != NO_ISSUE else None,
+            demand=int(self.demand[i]) if self.demand[i] != NO_ISSUE else None,
+            ever_engaged=bool(self.ever_engaged[i]),
+            neighbours=tuple(int(j) for j in self.network.neighbours(i)),
+        )
+
+    # ------------------------------------------------------------------ rules
+
+    def engage(self, who: np.ndarray, issue: int | np.ndarray) -> None:
+        """Make ``who`` engaged with ``issue`` and give them a demand about it.
+
+        Used for citizens an incident hits directly: it overrides whatever they were
+        engaged with. They spread from the next hour on.
+        """
+        who = np.asarray(who, dtype=np.int64)
+        already = who[self.state[who] == ENGAGED]
+        self.state[who] = ENGAGED
+        self.issue[who] = issue
+        self.demand[who] = issue
+        self.ever_engaged[who] = True
+        if already.size:
+            self.engaged = np.union1d(self.engaged, who)
+        else:
+            self.engaged = np.concatenate([self.engaged, who])
+
+    def spread(self, severity: np.ndarray, params: SpreadParams, rng: np.random.Generator) -> int:
+        """One hour of attention spreading and calming, for all citizens at once.
+
+        Synchronous: the citizens engaged at the start of the hour pass their issue on
+        (see :class:`SpreadParams` for the probability), then each of them calms down with
+        ``calm_prob_per_hour``; those reached this hour start spreading next hour. This is
+        the discrete-time network SIR whose per-edge transmissibility is
+        T = p / (p + r - p r) (Newman 2002). A neighbour can take up issue k when calm,
+        or settled about another issue; reached by several issues in one hour, it takes
+        one of them at random.
+
+        Args:
+            severity: severity of each issue id, in [0, 1].
+            params: the scenario's spreading parameters.
+            rng: the spreading phase's random stream.
+
+        Returns:
+            The number of citizens newly engaged this hour.
+        """
+        frontier = self.engaged
+        if frontier.size == 0:
+            return 0
+        src, dst = self.network.edge_endpoints(frontier)
+        k = self.issue[src]
+        state = self.state[dst]
+        open_to = (state == CALM) | ((state == SETTLED) & (self.issue[dst] != k))
+        src, dst, k = src[open_to], dst[open_to], k[open_to]
+
+        p = params.base_prob * self.activity[src]
+        if params.severity_gain:
+            p = p * (1.0 + params.severity_gain * severity[k])
+        if params.trust_damping:
+            p = p * (1.0 - params.trust_damping * self.trust[dst])
+        if params.word_of_mouth_factor != 1.0:
+            p = p * np.where(self.online[src] & self.online[dst], 1.0, params.word_of_mouth_factor)
+        if params.amplification:
+            p = p * (1.0 + params.amplification * (1.0 - self.trust[src]) * self.online[src])
+        hit = rng.random(p.size) < p
+        dst, k = dst[hit], k[hit]
+        if dst.size > 1:
+            order = rng.permutation(dst.size)
+            dst, k = dst[order], k[order]
+            dst, first = np.unique(dst, return_index=True)
+            k = k[first]
+
+        calms = rng.random(frontier.size) < params.calm_prob_per_hour
+        self.state[frontier[calms]] = SETTLED
+        self.state[dst] = ENGAGED
+        self.issue[dst] = k
+        self.demand[dst] = k
+        self.ever_engaged[dst] = True
+        self.engaged = np.concatenate([frontier[~calms], dst])
+        return int(dst.size)
+
+    def update_trust(self, hour: int, params: TrustParams, rng: np.random.Generator) -> None:
+        """One hour of trust dynamics, for all citizens at once.
+
+        - A citizen with an unanswered demand loses ``erosion_per_hour`` (our own rule,
+          after Slovic 1993: unmet expectations destroy trust).
+        - Each unanswered demand is given up with chance 1/``patience_hours`` per hour
+          (abandonment, as in Erlang-A queues); giving up costs ``give_up_loss``.
+        - Every ``social_interval_hours``, trust moves towards the neighbours' mean by
+          ``social_weight`` of the gap, ``loss_aversion`` times more when the gap is
+          downwards (DeGroot 1974 averaging with Slovic's 1993 asymmetry).
+        """
+        if params.fixed:
+            return
+        trust = self.trust
+        waiting = np.flatnonzero(self.demand != NO_ISSUE)
+        if waiting.size:
+            trust[waiting] -= params.erosion_per_hour
+            gives_up = waiting[rng.random(waiting.size) < 1.0 / max(params.patience_hours, 1.0)]
+            trust[gives_up] -= params.give_up_loss
+            self.demand[gives_up] = NO_ISSUE
+        if params.social_weight and hour % params.social_interval_hours == 0:
+            gap = self.neighbour_mean(trust) - trust
+            weight = np.where(
+                gap > 0, params.social_weight, min(1.0, params.social_weight * params.loss_aversion)
+            )
+            trust += weight * gap
+        np.clip(trust, 0.0, 1.0, out=trust)
+
+    def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` over each citizen's neighbours (own value for the isolated)."""
+        net = self.network
+        sums = np.concatenate([[0.0], np.cumsum(values[net.indices], dtype=np.float64)])
+        totals = sums[net.indptr[1:]] - sums[net.indptr[:-1]]
+        degree = np.diff(net.indptr)
+        return np.where(degree > 0, totals / np.maximum(degree, 1), values)
+
+    # ------------------------------------------------------------------ counts
+
+    def attention(self, n_issues: int) -> tuple[np.ndarray, np.ndarray]:
+        """Engaged citizens per issue id, all and netizens only."""
+        issue = self.issue[self.engaged]
+        total = np.bincount(issue, minlength=n_issues)
+        online = np.bincount(issue, weights=self.online[self.engaged], minlength=n_issues)
+        return total, online.astype(np.int64)

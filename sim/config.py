@@ -1,0 +1,520 @@
+"""Scenario files: TOML in, one validated frozen :class:`Scenario` out, or every problem at once.
+
+A scenario's schema is the tree of frozen dataclasses below; each key is declared with
+``sim.params.param`` (default, doc with unit, range) next to the rule that uses it:
+population, spreading and trust in ``sim.citizens``, incidents and the crisis lifecycle in
+``sim.issues``, network builders in ``sim.network``. This module only walks that tree.
+
+Errors read ``<file>:<line>: <dotted.key>: <rule>, got <value>`` and come all together in a
+:class:`ScenarioError`; a misspelt key or mechanism gets a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import re
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from sim.citizens import PopulationParams, SpreadParams, TrustParams
+from sim.issues import IncidentParams, LifecycleParams
+from sim.network import BUILDERS
+from sim.params import Choice, choice, param
+from sim.registry import did_you_mean
+
+
+@dataclasses.dataclass(frozen=True)
+class RunParams:
+    """How long to run and from which seed."""
+
+    steps: int = param(720, "hours to simulate (one step is one hour; 720 is 30 days)", ge=1)
+    seed: int = param(0, "root seed of the run's random generator", ge=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A whole simulated world: who the citizens are, how they are tied, what happens to them.
+
+    Build one with :func:`load` (from a file) or :func:`from_dict`; it is frozen, so a
+    run can never change it. ``source`` is where it came from, for messages and for
+    resolving relative paths; it does not take part in equality or the hash.
+    """
+
+    run: RunParams = param(RunParams(), "length and seed of the run")
+    population: PopulationParams = param(PopulationParams(), "the citizens")
+    network: Choice = choice(BUILDERS, "scale_free", "the social network the citizens sit on")
+    incidents: IncidentParams = param(IncidentParams(), "incidents that create issues")
+    spread: SpreadParams = param(SpreadParams(), "how attention to an issue spreads")
+    trust: TrustParams = param(TrustParams(), "how trust in government moves")
+    issues: LifecycleParams = param(LifecycleParams(), "the crisis lifecycle of an issue")
+    source: str | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the scenario are resolved against."""
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    def replace(self, **sections: Any) -> Scenario:
+        """A copy with whole sections replaced (for tests; files and ``--set`` validate)."""
+        return dataclasses.replace(self, **sections)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where, which key, and what."""
+
+    key: str
+    message: str
+    line: int | None = None
+    origin: str | None = None
+
+    def __str__(self) -> str:
+        where = self.origin or "<scenario>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# --------------------------------------------------------------------------- locating keys
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Map dotted key paths of a TOML text to the 1-based line that sets them.
+
+    A light scan, not a parser: table headers ``[a.b]``, arrays of tables ``[[a.b]]``
+    (numbered ``a.b[0]``, ``a.b[1]``...) and ``key = value`` lines. Good enough to point
+    a user at the line; a key it cannot find is reported with its parent's line.
+    """
+    lines: dict[str, int] = {}
+    table = ""
+    counts: dict[str, int] = {}
+    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    assign = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if m := header.match(raw):
+            name = ".".join(part.strip().strip("\"'") for part in m.group(2).split("."))
+            if m.group(1) == "[[":
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                table = f"{name}[{index}]"
+            else:
+                table = name
+            lines.setdefault(table, number)
+            continue
+        if m := assign.match(raw):
+            key = ".".join(part.strip().strip("\"'") for part in m.group(1).split("."))
+            path = f"{table}.{key}" if table else key
+            lines.setdefault(path, number)
+            # keys of an inline table on this line: point them here too
+            for inner in re.findall(r"[{,]\s*([A-Za-z0-9_\-]+)\s*=", raw):
+                lines.setdefault(f"{path}.{inner}", number)
+    return lines
+
+
+def _line_for(lines: dict[str, int], key: str) -> int | None:
+    """The line of ``key``, else of its closest enclosing key or table that has one."""
+    while key:
+        if key in lines:
+            return lines[key]
+        if key.endswith("]"):
+            key = key[: key.rindex("[")]
+        elif "." in key:
+            key = key.rsplit(".", 1)[0]
+        else:
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+class _Validator:
+    """Walks a raw TOML dict against the dataclass tree, collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(key, message))
+
+    def build(self, cls: type, raw: Any, path: str) -> Any:
+        if not isinstance(raw, dict):
+            self.fail(path, f"must be a table, got {_describe(raw)}")
+            return None
+        hints = typing.get_type_hints(cls)
+        fields = [f for f in dataclasses.fields(cls) if f.init and f.name != "source"]
+        names = [f.name for f in fields]
+        for key in raw:
+            if key not in names:
+                self._unknown(_join(path, key), key, names)
+        values: dict[str, Any] = {}
+        for f in fields:
+            if f.name not in raw:
+                continue
+            value = self.value(hints[f.name], f.metadata, raw[f.name], _join(path, f.name))
+            if value is not _INVALID:
+                values[f.name] = value
+        try:
+            instance = cls(**values)
+        except TypeError:  # pragma: no cover - every field has a default
+            return None
+        checks = getattr(instance, "problems", None)
+        if callable(checks) and len(values) == len([f for f in fields if f.name in raw]):
+            for key, message in checks():
+                self.fail(_join(path, key), message)
+        return instance
+
+    def _unknown(self, full: str, key: str, names: list[str]) -> None:
+        suggestion = did_you_mean(key, names)
+        hint = (
+            f"; did you mean '{suggestion}'?" if suggestion else f"; known keys: {', '.join(names)}"
+        )
+        self.fail(full, f"unknown key{hint}")
+
+    def value(self, hint: Any, meta: Any, raw: Any, path: str) -> Any:
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(hint) if a is not type(None)]
+            hint = options[0]
+            origin = typing.get_origin(hint)
+        if hint is Choice:
+            return self.choice(meta["registry"], raw, path)
+        if dataclasses.is_dataclass(hint):
+            built = self.build(hint, raw, path)
+            return _INVALID if built is None else built
+        if origin is list:
+            (item,) = typing.get_args(hint)
+            if not isinstance(raw, list):
+                self.fail(path, f"must be a list, got {_describe(raw)}")
+                return _INVALID
+            items = [self.value(item, meta, v, f"{path}[{i}]") for i, v in enumerate(raw)]
+            if any(v is _INVALID for v in items):
+                return _INVALID
+            return tuple(items)
+        return self.scalar(hint, meta, raw, path)
+
+    def scalar(self, hint: Any, meta: Any, raw: Any, path: str) -> Any:
+        expected = _TYPE_NAMES.get(hint, str(hint))
+        if hint is bool:
+            ok = isinstance(raw, bool)
+        elif hint is int:
+            ok = isinstance(raw, int) and not isinstance(raw, bool)
+        elif hint is float:
+            ok = isinstance(raw, int | float) and not isinstance(raw, bool)
+        elif hint is str:
+            ok = isinstance(raw, str)
+        else:  # pragma: no cover - a schema mistake, not a user's
+            raise TypeError(f"unsupported scenario type {hint!r} at {path}")
+        if not ok:
+            self.fail(path, f"must be {expected}, got {_describe(raw)}")
+            return _INVALID
+        if hint is float:
+            raw = float(raw)
+            if not math.isfinite(raw):
+                self.fail(path, f"must be a finite number, got {raw}")
+                return _INVALID
+        if hint in (int, float) and not self.in_range(meta, raw, path):
+            return _INVALID
+        choices = meta.get("choices") if meta else None
+        if choices and raw not in choices:
+            suggestion = did_you_mean(raw, choices)
+            hint_text = f"; did you mean '{suggestion}'?" if suggestion else ""
+            self.fail(path, f"unknown value {raw!r}{hint_text} choose one of: {', '.join(choices)}")
+            return _INVALID
+        return raw
+
+    def in_range(self, meta: Any, raw: float, path: str) -> bool:
+        if not meta:
+            return True
+        rules = [
+            ("ge", lambda b: raw >= b, ">="),
+            ("gt", lambda b: raw > b, ">"),
+            ("le", lambda b: raw <= b, "<="),
+            ("lt", lambda b: raw < b, "<"),
+        ]
+        if meta.get("ge") == 0.0 and meta.get("le") == 1.0 and not 0.0 <= raw <= 1.0:
+            self.fail(path, f"must be a probability in [0, 1], got {raw}")
+            return False
+        for name, holds, word in rules:
+            bound = meta.get(name)
+            if bound is not None and not holds(bound):
+                self.fail(path, f"must be {word} {bound:g}, got {raw}")
+                return False
+        return True
+
+    def choice(self, registry: Any, raw: Any, path: str) -> Any:
+        if not isinstance(raw, dict):
+            self.fail(path, f"must be a table with a 'kind', got {_describe(raw)}")
+            return _INVALID
+        kind = raw.get("kind")
+        if kind is None:
+            self.fail(f"{path}.kind", f"missing; choose one of: {', '.join(registry.names())}")
+            return _INVALID
+        if not isinstance(kind, str) or kind not in registry:
+            suggestion = did_you_mean(kind, registry.names()) if isinstance(kind, str) else None
+            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+            self.fail(
+                f"{path}.kind",
+                f"unknown {registry.what} {_describe(kind)}{hint} "
+                f"choose one of: {', '.join(registry.names())}",
+            )
+            return _INVALID
+        params_cls = getattr(registry.get(kind), "Params", None)
+        rest = {k: v for k, v in raw.items() if k != "kind"}
+        if params_cls is None:
+            for key in rest:
+                self._unknown(_join(path, key), key, ["kind"])
+            return Choice(kind, None)
+        params = self.build(params_cls, rest, path)
+        return _INVALID if params is None else Choice(kind, params)
+
+
+_INVALID = object()
+
+
+def _related(a: str, b: str) -> bool:
+    """One dotted key is the other or contains it."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``key.path=value``; the value is read as TOML, or taken as a bare string.
+
+    Raises:
+        ScenarioError: no ``=``, or an empty key.
+    """
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError([Problem("", f"--set expects key=value, got {text!r}", None, "--set")])
+    value = value.strip()
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key, parsed
+
+
+def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
+    """A copy of the raw scenario dict with each ``key=value`` override set in it.
+
+    Setting a table's ``kind`` to another mechanism drops that table's other keys (they
+    belonged to the old mechanism); later overrides can set the new one's keys.
+    """
+    result = json.loads(json.dumps(raw))  # deep copy of plain TOML data
+    for text in overrides:
+        key, value = parse_override(text)
+        node = result
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        if parts[-1] == "kind" and node.get("kind") != value:
+            # another mechanism: the old one's keys mean nothing to it, start afresh
+            node.clear()
+        node[parts[-1]] = value
+    return result
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def from_dict(
+    raw: dict,
+    *,
+    source: str | None = None,
+    text: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+) -> Scenario:
+    """Validate a raw scenario dict (as TOML gives it) into a :class:`Scenario`.
+
+    Args:
+        raw: the parsed TOML.
+        source: the file it came from, for messages and relative paths.
+        text: the file's text, to find line numbers for messages.
+        overrides: ``key=value`` strings applied on top (``--set``), checked the same way.
+
+    Raises:
+        ScenarioError: with every problem found.
+    """
+    override_keys = {parse_override(o)[0] for o in overrides}
+    merged = apply_overrides(raw, overrides) if overrides else raw
+    validator = _Validator()
+    built = validator.build(Scenario, merged, "")
+    if validator.problems:
+        lines = _key_lines(text) if text else {}
+        problems = []
+        for p in validator.problems:
+            if any(_related(p.key, k) for k in override_keys):
+                problems.append(dataclasses.replace(p, origin="--set"))
+            else:
+                problems.append(dataclasses.replace(p, origin=source, line=_line_for(lines, p.key)))
+        problems.sort(key=lambda p: (p.origin == "--set", p.line if p.line is not None else 1e9))
+        raise ScenarioError(problems)
+    return dataclasses.replace(built, source=source)
+
+
+def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, parse and validate a scenario file.
+
+    Raises:
+        ScenarioError: the file is missing, unreadable, not TOML, or invalid; the
+            message names the file (and line) and says what is wrong.
+    """
+    name = str(path)
+    p = Path(path)
+
+    def error(message: str, line: int | None = None) -> ScenarioError:
+        return ScenarioError([Problem("", message, line, name)])
+
+    if not p.exists():
+        raise error("no such file")
+    if p.is_dir():
+        raise error("is a directory, not a scenario file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise error("is a binary file, not a TOML scenario")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error("is not UTF-8 text; save it as UTF-8") from None
+    if not text.strip():
+        raise error("is empty; a scenario needs at least one table, see scenarios/baseline.toml")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise error(f"invalid TOML: {reason}", int(m.group(1)) if m else None) from None
+    return from_dict(raw, source=name, text=text, overrides=overrides)
+
+
+# --------------------------------------------------------------------------- dumping
+
+
+def to_dict(scenario: Any) -> dict:
+    """The scenario as plain data (what a file with every default written out would hold)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(scenario):
+        if f.name == "source":
+            continue
+        out[f.name] = _plain(getattr(scenario, f.name))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Choice):
+        params = _plain(value.params) if value.params is not None else {}
+        return {"kind": value.kind, **params}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short fingerprint of everything that shapes a run except its seed.
+
+    Replicates of one scenario (different seeds) share it; any other change alters it.
+    """
+    data = to_dict(scenario)
+    data["run"] = {k: v for k, v in data["run"].items() if k != "seed"}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The resolved scenario as TOML text, each key with its doc as a comment."""
+    lines: list[str] = []
+    _emit_table(lines, scenario, "")
+    return "\n".join(lines).strip() + "\n"
+
+
+def _emit_table(lines: list[str], obj: Any, path: str) -> None:
+    scalars: list[tuple[str, Any, str]] = []
+    tables: list[tuple[str, Any]] = []
+    if isinstance(obj, Choice):
+        entry_doc = "registered choice"
+        scalars.append(("kind", obj.kind, entry_doc))
+        obj = obj.params
+        if obj is None:
+            _flush(lines, path, scalars)
+            return
+    for f in dataclasses.fields(obj):
+        if f.name == "source":
+            continue
+        value = getattr(obj, f.name)
+        if isinstance(value, Choice) or dataclasses.is_dataclass(value):
+            tables.append((f.name, value))
+        else:
+            scalars.append((f.name, value, f.metadata.get("doc", "")))
+    _flush(lines, path, scalars)
+    for name, value in tables:
+        _emit_table(lines, value, _join(path, name))
+
+
+def _flush(lines: list[str], path: str, scalars: list[tuple[str, Any, str]]) -> None:
+    if not scalars:
+        return
+    if path:
+        lines.append(f"\n[{path}]")
+    for name, value, doc in scalars:
+        lines.append(f"{name} = {_toml_value(value)}" + (f"  # {doc}" if doc else ""))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)

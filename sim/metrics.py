@@ -1,0 +1,165 @@
+"""Reporters: pure functions of a model that return one number; the unit is in the docstring.
+
+``REPORTERS`` are collected once per hour by the model's Mesa ``DataCollector`` (one row per
+step); :func:`summary` condenses a finished run into the outcomes a user reads first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.citizens import NO_ISSUE
+
+if TYPE_CHECKING:
+    from sim.model import GovSimModel
+
+
+def hour(model: GovSimModel) -> int:
+    """Hours simulated so far."""
+    return model.hour
+
+
+def engaged_share(model: GovSimModel) -> float:
+    """Share of citizens engaged with any issue now, in [0, 1]."""
+    return model.citizens.engaged.size / model.citizens.n
+
+
+def engaged_online_share(model: GovSimModel) -> float:
+    """Share of netizens engaged with any issue now, in [0, 1]."""
+    c = model.citizens
+    return _share(np.count_nonzero(c.online[c.engaged]), np.count_nonzero(c.online))
+
+
+def engaged_offline_share(model: GovSimModel) -> float:
+    """Share of offline citizens engaged with any issue now, in [0, 1]."""
+    c = model.citizens
+    offline_engaged = c.engaged.size - np.count_nonzero(c.online[c.engaged])
+    return _share(offline_engaged, c.n - np.count_nonzero(c.online))
+
+
+def ever_engaged_share(model: GovSimModel) -> float:
+    """Share of citizens engaged with some issue at some hour so far, in [0, 1]."""
+    return float(model.citizens.ever_engaged.mean())
+
+
+def newly_engaged(model: GovSimModel) -> int:
+    """Citizens reached by spreading this hour (incidents' affected citizens not counted)."""
+    return model.newly_engaged
+
+
+def new_incidents(model: GovSimModel) -> int:
+    """Incidents (new issues) this hour."""
+    return model.new_incidents
+
+
+def open_issues(model: GovSimModel) -> int:
+    """Issues not yet resolved."""
+    return int(model.issues.open_ids().size)
+
+
+def issues_in_crisis(model: GovSimModel) -> int:
+    """Issues in the crisis stage now."""
+    return model.issues.in_crisis()
+
+
+def crises(model: GovSimModel) -> int:
+    """Crises so far: times any issue entered the crisis stage."""
+    return model.issues.crises()
+
+
+def crisis_hours(model: GovSimModel) -> int:
+    """Issue-hours spent in the crisis stage so far."""
+    return model.issues.total_crisis_hours()
+
+
+def max_attention_share(model: GovSimModel) -> float:
+    """Attention of the most-followed issue now, as a share of citizens, in [0, 1]."""
+    issues = model.issues
+    top = issues.attention[: issues.count].max() if issues.count else 0
+    return float(top) / model.citizens.n
+
+
+def open_demands_share(model: GovSimModel) -> float:
+    """Share of citizens holding an unanswered demand, in [0, 1]."""
+    return float(np.count_nonzero(model.citizens.demand != NO_ISSUE)) / model.citizens.n
+
+
+def mean_trust(model: GovSimModel) -> float:
+    """Mean trust in government over all citizens, in [0, 1]."""
+    return float(model.citizens.trust.mean())
+
+
+def mean_trust_online(model: GovSimModel) -> float:
+    """Mean trust of netizens, in [0, 1] (NaN when there are none)."""
+    c = model.citizens
+    return _mean(c.trust[c.online])
+
+
+def mean_trust_offline(model: GovSimModel) -> float:
+    """Mean trust of offline citizens, in [0, 1] (NaN when there are none)."""
+    c = model.citizens
+    return _mean(c.trust[~c.online])
+
+
+def _share(part: int, whole: int) -> float:
+    return float(part) / whole if whole else 0.0
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+REPORTERS: dict[str, Callable[[Any], Any]] = {
+    f.__name__: f
+    for f in (
+        hour,
+        engaged_share,
+        engaged_online_share,
+        engaged_offline_share,
+        ever_engaged_share,
+        newly_engaged,
+        new_incidents,
+        open_issues,
+        issues_in_crisis,
+        crises,
+        crisis_hours,
+        max_attention_share,
+        open_demands_share,
+        mean_trust,
+        mean_trust_online,
+        mean_trust_offline,
+    )
+}
+
+
+def summary(model: GovSimModel) -> dict[str, Any]:
+    """The outcomes of a run so far, as plain JSON-ready values.
+
+    Keys: ``seed``, ``steps`` (hours run), ``n_citizens``, ``scenario_hash``, ``issues``
+    (issues opened), ``crises``, ``crisis_hours`` (issue-hours), ``peak_attention_share``
+    (largest attention any issue reached, share of citizens), ``ever_engaged_share``,
+    ``mean_trust_initial``, ``mean_trust_final``, ``mean_trust_online_final``,
+    ``mean_trust_offline_final``, ``open_demands_share_final``.
+    """
+    issues = model.issues
+    first = model.datacollector.model_vars["mean_trust"][0]
+    return {
+        "seed": model.seed,
+        "steps": model.hour,
+        "n_citizens": model.citizens.n,
+        "scenario_hash": model.scenario_hash,
+        "issues": issues.count,
+        "crises": issues.crises(),
+        "crisis_hours": issues.total_crisis_hours(),
+        "peak_attention_share": float(issues.peak[: issues.count].max(initial=0))
+        / model.citizens.n,
+        "ever_engaged_share": ever_engaged_share(model),
+        "mean_trust_initial": float(first),
+        "mean_trust_final": mean_trust(model),
+        "mean_trust_online_final": mean_trust_online(model),
+        "mean_trust_offline_final": mean_trust_offline(model),
+        "open_demands_share_final": open_demands_share(model),
+    }
