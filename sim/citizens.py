@@ -71,12 +71,13 @@ class SpreadParams:
     Per hour, an engaged citizen i passes its issue k to a neighbour j who can take it up
     with probability
 
-        p = min(1, base_prob * (1 + severity_gain * s_k) * a_i * (1 - trust_damping * t_j)
-                   * w_ij * (1 + amplification * (1 - t_i) * online_i))
+        p = base_prob * (1 + severity_gain * s_k) * a_i * (1 - trust_damping * t_j)
+            * w_ij * (1 + amplification * (1 - t_i) * online_i)
 
-    with s_k the issue's severity, a_i i's activity, t trust, and w_ij = 1 when both are
-    netizens, ``word_of_mouth_factor`` otherwise. Severity times distrust is Epstein's (2002)
-    grievance G = H(1 - L), hardship times (1 - legitimacy); the rest is our own.
+    (a chance above 1 acts as 1) with s_k the issue's severity, a_i i's activity, t trust,
+    and w_ij = 1 when both are netizens, ``word_of_mouth_factor`` otherwise. Severity times
+    distrust is Epstein's (2002) grievance G = H(1 - L), hardship times (1 - legitimacy);
+    the rest is our own.
     """
 
     base_prob: float = probability(
@@ -101,12 +102,14 @@ class SpreadParams:
 class TrustParams:
     """How trust in government moves: it is easier to lose than to gain (Slovic 1993)."""
 
-    fixed: bool = param(False, "keep every citizen's trust at its initial value (reductions)")
+    fixed: bool = param(
+        False, "switch the trust phase off: trust keeps its initial value, no demand is given up"
+    )
     erosion_per_hour: float = probability(
         0.0005, "trust lost per hour while one's own demand is unanswered"
     )
     patience_hours: float = param(
-        168.0, "mean hours a citizen waits on an unanswered demand before giving up", gt=0
+        168.0, "mean hours a citizen waits on an unanswered demand before giving up", ge=1
     )
     give_up_loss: float = probability(0.05, "trust lost when a citizen gives up on a demand")
     social_weight: float = probability(
@@ -273,9 +276,10 @@ class Population:
         waiting = np.flatnonzero(self.demand != NO_ISSUE)
         if waiting.size:
             trust[waiting] -= params.erosion_per_hour
-            gives_up = waiting[rng.random(waiting.size) < 1.0 / max(params.patience_hours, 1.0)]
+            gives_up = waiting[rng.random(waiting.size) < 1.0 / params.patience_hours]
             trust[gives_up] -= params.give_up_loss
             self.demand[gives_up] = NO_ISSUE
+            np.clip(trust, 0.0, 1.0, out=trust)
         if params.social_weight and hour % params.social_interval_hours == 0:
             gap = self.neighbour_mean(trust) - trust
             weight = np.where(

@@ -52,9 +52,9 @@ class LifecycleParams:
     """Attention thresholds of the crisis lifecycle, as shares of the population."""
 
     emerging_share: float = probability(
-        0.001, "attention (share of citizens engaged) at which an issue is emerging"
+        0.003, "attention (share of citizens engaged) at which an issue is emerging"
     )
-    spreading_share: float = probability(0.005, "attention share at which it is spreading")
+    spreading_share: float = probability(0.008, "attention share at which it is spreading")
     crisis_share: float = probability(0.02, "attention share at which it is a crisis")
     decline_ratio: float = probability(
         0.5,

@@ -70,6 +70,7 @@ def write_run(model: GovSimModel, out: str | Path) -> dict[str, Path]:
     issues = pd.DataFrame(model.issues.table())
     issues["stage"] = [Stage(s).name.lower() for s in issues["stage"]]
     attention = pd.DataFrame(model.issues.attention_history())
+    attention["stage"] = [Stage(s).name.lower() for s in attention["stage"]]
     for name, frame in (
         ("timeseries.parquet", timeseries),
         ("issues.parquet", issues),
