@@ -25,7 +25,7 @@ STATE_NAMES = {CALM: "calm", ENGAGED: "engaged", SETTLED: "settled"}
 NO_ISSUE = -1
 
 
-def _beta_problems(mean: float, sd: float, prefix: str) -> list[tuple[str, str]]:
+def beta_problems(mean: float, sd: float, prefix: str) -> list[tuple[str, str]]:
     if sd > 0 and not 0 < mean < 1:
         return [(f"{prefix}_sd", f"must be 0 when {prefix}_mean is {mean:g}, got {sd}")]
     if sd > 0 and sd**2 >= mean * (1 - mean):
@@ -59,7 +59,7 @@ class PopulationParams:
 
     def problems(self) -> list[tuple[str, str]]:
         """Cross-key checks: a Beta law with that mean must admit that spread."""
-        return _beta_problems(self.activity_mean, self.activity_sd, "activity") + _beta_problems(
+        return beta_problems(self.activity_mean, self.activity_sd, "activity") + beta_problems(
             self.trust_mean, self.trust_sd, "trust"
         )
 
@@ -122,6 +122,33 @@ class TrustParams:
 
 
 @dataclass(frozen=True)
+class ReactionParams:
+    """How citizens react to what the government answers (and to what they see answered).
+
+    Gains are smaller than losses: trust is easier to destroy than to build (Slovic 1993).
+    """
+
+    solved_trust_gain: float = probability(
+        0.1, "trust a filer gains when an answer solves the demand"
+    )
+    unsolved_trust_loss: float = probability(
+        0.05, "trust a filer loses when a real answer fails to solve it (the demand stays)"
+    )
+    templated_trust_loss: float = probability(
+        0.15, "trust a filer loses at a templated reply that closes the case unsolved"
+    )
+    holding_trust_gain: float = probability(
+        0.01, "trust a filer gains at a quick holding reply ('we are on it')"
+    )
+    audience_weight: float = probability(
+        0.3, "share of those effects felt by the issue's audience when the answer is public"
+    )
+    public_calm_prob: float = probability(
+        0.5, "chance that an engaged citizen calms down on seeing a public answer that solves"
+    )
+
+
+@dataclass(frozen=True)
 class Citizen:
     """A read-only snapshot of one citizen, for inspection; the run itself uses the arrays."""
 
@@ -146,11 +173,15 @@ class Population:
         state: ``CALM``, ``ENGAGED`` or ``SETTLED``.
         issue: the issue the citizen is engaged with or last settled about, -1 none.
         demand: the issue on which the citizen holds an unanswered demand, -1 none.
+        filed_for: the issue the citizen last filed a case about, -1 none.
+        filed_at: when (hours) that filing was made.
         ever_engaged: has been engaged with any issue during the run.
         engaged: ids of the engaged citizens (the frontier that spreads this hour).
+        trust_fixed: trust never moves (``trust.fixed``), whatever happens.
     """
 
-    def __init__(self, params: PopulationParams, network: Network, rng: np.random.Generator):
+    def __init__(self, params: PopulationParams, network: Network, rng: np.random.Generator,
+                 trust_fixed: bool = False):
         n = params.n_citizens
         if network.n != n:
             raise ValueError(f"network has {network.n} citizens, population {n}")
@@ -166,6 +197,9 @@ class Population:
         self.demand = np.full(n, NO_ISSUE, dtype=np.int32)
         self.ever_engaged = np.zeros(n, dtype=bool)
         self.engaged = np.zeros(0, dtype=np.int64)
+        self.trust_fixed = trust_fixed
+        self.filed_for = np.full(n, NO_ISSUE, dtype=np.int32)
+        self.filed_at = np.zeros(n, dtype=np.float64)
 
     # ------------------------------------------------------------------ inspection
 
@@ -295,6 +329,68 @@ class Population:
         totals = sums[net.indptr[1:]] - sums[net.indptr[:-1]]
         degree = np.diff(net.indptr)
         return np.where(degree > 0, totals / np.maximum(degree, 1), values)
+
+    def shift_trust(self, who: np.ndarray, delta: float) -> None:
+        """Add ``delta`` to the trust of ``who`` (clipped to [0, 1]); nothing if trust is fixed."""
+        if self.trust_fixed or delta == 0:
+            return
+        self.trust[who] = np.clip(self.trust[who] + delta, 0.0, 1.0)
+
+    def unfiled(self, refile_after_hours: float, now: float) -> np.ndarray:
+        """Engaged citizens whose demand is not filed, or filed long ago with no answer."""
+        who = self.engaged
+        demand = self.demand[who]
+        has = demand != NO_ISSUE
+        fresh = self.filed_for[who] != demand
+        stale = (now - self.filed_at[who]) >= refile_after_hours
+        return who[has & (fresh | stale)]
+
+    def file(self, who: np.ndarray, now: float) -> None:
+        """Record that ``who`` filed their current demand at ``now``."""
+        self.filed_for[who] = self.demand[who]
+        self.filed_at[who] = now
+
+    def react(self, answers: dict[str, np.ndarray], public_solved: np.ndarray,
+              public_unsolved: np.ndarray, params: ReactionParams,
+              rng: np.random.Generator) -> None:
+        """Citizens take in this hour's answers, all at once.
+
+        Args:
+            answers: filers by what they got: "solved" (demand met: demand cleared, trust
+                up, calmed), "unsolved" and "templated" (trust down; the demand comes
+                back, so they may file again), "holding" (a small gain).
+            public_solved: issues that got a solving answer on a public channel: their
+                engaged audience calms with ``public_calm_prob`` and gains a share
+                ``audience_weight`` of the filer's gain.
+            public_unsolved: issues answered publicly without solving (templated or
+                not): their audience loses a share ``audience_weight`` of the templated loss.
+            params: the reaction parameters.
+            rng: the government's random stream.
+
+        Seeing others answered moves trust too: that public answers calm an issue's
+        audience is our own rule for the theses' "visible response".
+        """
+        none = np.zeros(0, np.int64)
+        solved = answers.get("solved", none)
+        self.shift_trust(solved, params.solved_trust_gain)
+        self.demand[solved] = NO_ISSUE
+        self.filed_for[solved] = NO_ISSUE
+        self.state[solved[self.state[solved] == ENGAGED]] = SETTLED
+        for key, loss in (("unsolved", params.unsolved_trust_loss),
+                          ("templated", params.templated_trust_loss)):
+            who = answers.get(key, none)
+            self.shift_trust(who, -loss)
+            self.filed_for[who] = NO_ISSUE
+        self.shift_trust(answers.get("holding", none), params.holding_trust_gain)
+        if public_solved.size or public_unsolved.size:
+            issue = self.issue[self.engaged]
+            seen = self.engaged[np.isin(issue, public_solved)]
+            self.shift_trust(seen, params.audience_weight * params.solved_trust_gain)
+            self.state[seen[rng.random(seen.size) < params.public_calm_prob]] = SETTLED
+            let_down = self.engaged[np.isin(issue, public_unsolved)]
+            self.shift_trust(let_down, -params.audience_weight * params.templated_trust_loss)
+        # anyone calmed leaves the spreading frontier
+        self.engaged = self.engaged[self.state[self.engaged] == ENGAGED]
 
     # ------------------------------------------------------------------ counts
 

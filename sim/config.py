@@ -22,7 +22,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from sim.citizens import PopulationParams, SpreadParams, TrustParams
+from sim.citizens import PopulationParams, ReactionParams, SpreadParams, TrustParams
+from sim.government import GovernmentParams
 from sim.issues import IncidentParams, LifecycleParams
 from sim.network import BUILDERS
 from sim.params import Choice, choice, param
@@ -53,6 +54,8 @@ class Scenario:
     spread: SpreadParams = param(SpreadParams(), "how attention to an issue spreads")
     trust: TrustParams = param(TrustParams(), "how trust in government moves")
     issues: LifecycleParams = param(LifecycleParams(), "the crisis lifecycle of an issue")
+    government: GovernmentParams = param(GovernmentParams(), "how the government responds")
+    reactions: ReactionParams = param(ReactionParams(), "how citizens react to answers")
     source: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
@@ -214,8 +217,8 @@ class _Validator:
         if dataclasses.is_dataclass(hint):
             built = self.build(hint, raw, path)
             return _INVALID if built is None else built
-        if origin is list:
-            (item,) = typing.get_args(hint)
+        if origin in (list, tuple):
+            item = typing.get_args(hint)[0]
             if not isinstance(raw, list):
                 self.fail(path, f"must be a list, got {_describe(raw)}")
                 return _INVALID
@@ -479,6 +482,7 @@ def to_toml(scenario: Scenario) -> str:
 def _emit_table(lines: list[str], obj: Any, path: str) -> None:
     scalars: list[tuple[str, Any, str]] = []
     tables: list[tuple[str, Any]] = []
+    arrays: list[tuple[str, tuple]] = []
     if isinstance(obj, Choice):
         entry_doc = "registered choice"
         scalars.append(("kind", obj.kind, entry_doc))
@@ -492,11 +496,20 @@ def _emit_table(lines: list[str], obj: Any, path: str) -> None:
         value = getattr(obj, f.name)
         if isinstance(value, Choice) or dataclasses.is_dataclass(value):
             tables.append((f.name, value))
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            arrays.append((f.name, value))
         else:
             scalars.append((f.name, value, f.metadata.get("doc", "")))
     _flush(lines, path, scalars)
     for name, value in tables:
         _emit_table(lines, value, _join(path, name))
+    for name, items in arrays:
+        for item in items:
+            lines.append(f"\n[[{_join(path, name)}]]")
+            for f in dataclasses.fields(item):
+                doc = f.metadata.get("doc", "")
+                text = f"{f.name} = {_toml_value(getattr(item, f.name))}"
+                lines.append(text + (f"  # {doc}" if doc else ""))
 
 
 def _flush(lines: list[str], path: str, scalars: list[tuple[str, Any, str]]) -> None:

@@ -104,6 +104,34 @@ def mean_trust_offline(model: GovSimModel) -> float:
     return _mean(c.trust[~c.online])
 
 
+def backlog(model: GovSimModel) -> int:
+    """Cases opened and not yet answered (0 without a government)."""
+    return model.government.open_cases() if model.government else 0
+
+
+def cases_in_service(model: GovSimModel) -> int:
+    """Cases being worked on by a staff member now."""
+    return sum(u.in_service for u in model.government.units) if model.government else 0
+
+
+def answers_given(model: GovSimModel) -> int:
+    """Final answers that went out during this hour."""
+    return model.government.answers_this_hour if model.government else 0
+
+
+def cases_opened(model: GovSimModel) -> int:
+    """Cases that reached a desk so far."""
+    return model.government.opened if model.government else 0
+
+
+def _backlog_at(level: int) -> Callable[[Any], int]:
+    def reporter(model: GovSimModel) -> int:
+        return model.government.backlog_by_level()[level]
+
+    reporter.__doc__ = f"Cases waiting or in service at level {level} (0 = front line)."
+    return reporter
+
+
 def _share(part: int, whole: int) -> float:
     return float(part) / whole if whole else 0.0
 
@@ -135,6 +163,77 @@ REPORTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+GOVERNMENT_REPORTERS: dict[str, Callable[[Any], Any]] = {
+    f.__name__: f for f in (backlog, cases_in_service, answers_given, cases_opened)
+}
+
+
+def reporters(model: GovSimModel) -> dict[str, Callable[[Any], Any]]:
+    """The reporters for this model: citizens' always, the government's when it has one.
+
+    With a government, ``backlog_level_<i>`` gives the backlog of each level.
+    """
+    out = dict(REPORTERS)
+    if model.government is not None:
+        out.update(GOVERNMENT_REPORTERS)
+        for i in range(len(model.government.params.levels)):
+            out[f"backlog_level_{i}"] = _backlog_at(i)
+    return out
+
+
+def government_summary(model: GovSimModel) -> dict[str, Any]:
+    """Outcomes of the government side (hours for times, shares in [0, 1]).
+
+    Cases are tickets (a merged ticket counts once); false alarms of monitoring are left
+    out of every rate. ``resolution_rate`` is resolved / opened; ``responded_not_resolved``
+    counts cases closed with an answer that did not solve (templated or not);
+    response time runs from filing to the final answer, first response to the first
+    reply of any kind; ``staff_utilisation`` is busy staff-hours over staff-hours.
+    """
+    gov = model.government
+    if gov is None:
+        return {}
+    now = float(model.time)
+    real = [c for c in gov.cases if c.entered and c.outcome != "false_alarm"
+            and not (c.issue < 0 and not c.filers)]
+    closed = [c for c in real if c.closed is not None]
+    resolved = [c for c in closed if c.outcome == "solved"]
+    first = np.array([c.first_response - c.opened for c in real if c.first_response is not None])
+    times = np.array([c.closed - c.opened for c in closed])
+    online = [c for c in real if c.online]
+    offline = [c for c in real if not c.online]
+    staff_hours = sum(len(u.staff) for u in gov.units) * max(now, 1e-9)
+    busy = 0.0
+    for unit in gov.units:
+        for staff in unit.staff:
+            busy += staff.busy_hours
+        for end, _, staff in unit._ends:  # noqa: SLF001 - remove work scheduled past now
+            busy -= max(0.0, end - now)
+    return {
+        "filings": gov.filings,
+        "filings_merged": gov.merged,
+        "filings_rejected": gov.rejected,
+        "cases_filed": len(real),
+        "cases_resolved": len(resolved),
+        "resolution_rate": _share(len(resolved), len(real)),
+        "responded_not_resolved": len(closed) - len(resolved),
+        "first_response_hours_mean": _mean(first),
+        "response_time_hours_mean": _mean(times),
+        "response_time_hours_median": float(np.median(times)) if times.size else float("nan"),
+        "response_time_hours_p95": float(np.percentile(times, 95)) if times.size else float("nan"),
+        "backlog_final": gov.open_cases(),
+        "staff_utilisation": busy / staff_hours if staff_hours else 0.0,
+        "online_resolution_rate": _share(sum(c.outcome == "solved" for c in online), len(online)),
+        "offline_resolution_rate": _share(
+            sum(c.outcome == "solved" for c in offline), len(offline)
+        ),
+        "cases_by_monitoring": sum(1 for c in real if c.channel < 0),
+        "false_alarms": gov.false_alarms,
+        "transfers": sum(c.transfers for c in real),
+        "security_incidents": gov.security_incidents,
+    }
+
+
 def summary(model: GovSimModel) -> dict[str, Any]:
     """The outcomes of a run so far, as plain JSON-ready values.
 
@@ -162,4 +261,4 @@ def summary(model: GovSimModel) -> dict[str, Any]:
         "mean_trust_online_final": mean_trust_online(model),
         "mean_trust_offline_final": mean_trust_offline(model),
         "open_demands_share_final": open_demands_share(model),
-    }
+    } | government_summary(model)

@@ -13,6 +13,7 @@ from mesa import DataCollector
 from sim import metrics
 from sim.citizens import Population
 from sim.config import Scenario, scenario_hash
+from sim.government import Government
 from sim.issues import Incidents, Issues
 from sim.network import BUILDERS, Network
 
@@ -20,7 +21,7 @@ from sim.network import BUILDERS, Network
 #: draws only from its own stream, so a change in one phase (another government
 #: mechanism, say) leaves the others' draws, and thus the simulated world, unchanged:
 #: common random numbers across mechanisms. Append new streams at the end.
-STREAMS = ("network", "population", "incidents", "spread", "trust")
+STREAMS = ("network", "population", "incidents", "spread", "trust", "government")
 
 
 def build_network(scenario: Scenario, rng: np.random.Generator) -> Network:
@@ -38,9 +39,15 @@ class GovSimModel(mesa.Model):
         1. spread: citizens engaged at the start of the hour pass their issue on, then
            some calm down (synchronous; those reached act from the next hour);
         2. incidents: new incidents open issues and engage their affected citizens;
-        3. trust: erosion while demands wait, giving up, pull of neighbours;
-        4. issues: attention per issue and each issue's lifecycle stage;
-        5. collect: one row of reporters.
+        3. government (unless disabled): security incidents, filings (cases reach desks
+           during the coming hour as Mesa events), monitoring, policy review, and the
+           citizens' reactions to the answers that went out during the past hour;
+        4. trust: erosion while demands wait, giving up, pull of neighbours;
+        5. issues: attention per issue and each issue's lifecycle stage;
+        6. collect: one row of reporters.
+
+    Between two steps, Mesa's event list runs the government's timed events in time
+    order: cases reaching desks, services ending, holding replies.
 
     Args:
         scenario: the validated scenario.
@@ -62,14 +69,21 @@ class GovSimModel(mesa.Model):
         self.network = (
             network if network is not None else build_network(scenario, self.streams["network"])
         )
-        self.citizens = Population(scenario.population, self.network, self.streams["population"])
+        self.citizens = Population(
+            scenario.population, self.network, self.streams["population"], scenario.trust.fixed
+        )
         self.issues = Issues(scenario.issues, scenario.population.n_citizens)
         self.incidents = Incidents(scenario.incidents, self.streams["incidents"])
+        self.government = (
+            Government(self, scenario.government, self.streams["government"])
+            if scenario.government.enabled
+            else None
+        )
         self.new_incidents = 0
         self.newly_engaged = 0
         self._open_incidents(scenario.incidents.initial_issues)
         self._count_attention()
-        self.datacollector = DataCollector(model_reporters=metrics.REPORTERS)
+        self.datacollector = DataCollector(model_reporters=metrics.reporters(self))
         self.datacollector.collect(self)
 
     @property
@@ -83,6 +97,8 @@ class GovSimModel(mesa.Model):
             self.issues.severity, self.config.spread, self.streams["spread"]
         )
         self._open_incidents(self.incidents.arrivals())
+        if self.government is not None:
+            self.government.hour(self.hour)
         self.citizens.update_trust(self.hour, self.config.trust, self.streams["trust"])
         self._count_attention()
         self.datacollector.collect(self)

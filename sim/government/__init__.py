@@ -1,0 +1,384 @@
+"""The government side: channels, the response organisation, policies, monitoring, security.
+
+:class:`GovernmentParams` is the ``[government]`` table of a scenario; every mechanism in it
+is a name from a registry (``PLATFORMS``, ``STRUCTURES``, ``POLICIES``, ``MONITORS``,
+``ARRIVALS``, ``PRIORITIES``), so adding one changes neither this module's callers nor
+``sim/model.py``. :class:`Government` runs them: once an hour it takes in filings, scans
+with its monitor, reviews under its policy and lets citizens react to the answers that
+went out; in between, cases move through the units as Mesa events.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.citizens import NO_ISSUE, beta_by_moments
+from sim.government.channels import (
+    ARRIVALS,
+    PLATFORMS,
+    ChannelParams,
+    channel_choice,
+    default_channels,
+)
+from sim.government.organisation import (
+    PRIORITIES,
+    STRUCTURES,
+    Case,
+    LevelParams,
+    Staff,
+    Unit,
+)
+from sim.government.policies import MONITORS, POLICIES, SecurityParams
+from sim.params import Choice, choice, param, probability
+
+if TYPE_CHECKING:
+    from sim.model import GovSimModel
+
+__all__ = ["Government", "GovernmentParams"]
+
+
+def default_levels() -> tuple[LevelParams, ...]:
+    """The status quo's four levels: front line, section, bureau, leadership sign-off."""
+    return (
+        LevelParams("front line", staff=12, skill=0.4, service_hours=2.0),
+        LevelParams("section", staff=4, skill=0.5, service_hours=1.0),
+        LevelParams("bureau", staff=2, skill=0.6, service_hours=0.5),
+        LevelParams("leadership sign-off", staff=1, skill=0.7, service_hours=0.25),
+    )
+
+
+@dataclass(frozen=True)
+class GovernmentParams:
+    """How the government takes in, routes and answers demands."""
+
+    enabled: bool = param(True, "false: no government at all (citizens-only reductions)")
+    arrivals: Choice = choice(ARRIVALS, "citizens", "where filings come from")
+    platform: Choice = choice(PLATFORMS, "separate", "separate channel desks or one platform")
+    structure: Choice = choice(STRUCTURES, "hierarchical", "which levels a case passes through")
+    policy: Choice = choice(POLICIES, "fixed", "fixed procedure or iterative response")
+    monitoring: Choice = choice(MONITORS, "none", "big-data monitoring of online attention")
+    priority: str = param("fifo", "order of a queue: fifo, severity or online_volume",
+                          choices=tuple(PRIORITIES.names()))
+    accountability: float = probability(
+        0.0, "strength of audits: scales bouncing and templated replies down by (1 - this)"
+    )
+    transfer_prob: float = probability(
+        0.2, "chance a case is bounced to another department at the front line (no audit)"
+    )
+    transfer_delay_hours: float = param(24.0, "hours a bounced case takes to come back", ge=0)
+    templated_prob: float = probability(
+        0.3, "chance a front-line answer is a templated reply (formalism, no audit)"
+    )
+    review_catch_prob: float = probability(
+        0.5, "chance a level above the front line catches a draft that would not solve"
+    )
+    levels: tuple[LevelParams, ...] = param(default_levels(), "the levels, front line first")
+    channels: tuple[ChannelParams, ...] = param(default_channels(), "the channels declared")
+    security: SecurityParams = param(SecurityParams(), "security incidents")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-key checks: at least one level and one channel, channel kinds unique."""
+        out = []
+        if not self.levels:
+            out.append(("levels", "must declare at least one level, got none"))
+        if not self.channels:
+            out.append(("channels", "must declare at least one channel, got none"))
+        kinds = [c.kind for c in self.channels]
+        for kind in sorted({k for k in kinds if kinds.count(k) > 1}):
+            out.append(("channels", f"each kind at most once, got {kind!r} {kinds.count(kind)} times"))
+        return out
+
+
+class Government:
+    """Runs the government side of one model.
+
+    Args:
+        model: the model (time, event scheduling, citizens, issues).
+        params: the scenario's government table.
+        rng: the government's own random stream.
+    """
+
+    def __init__(self, model: GovSimModel, params: GovernmentParams, rng: np.random.Generator):
+        self.model = model
+        self.params = params
+        self.rng = rng
+        self.channels = params.channels
+        self.platform = PLATFORMS.get(params.platform.kind)
+        self.structure = STRUCTURES.get(params.structure.kind)
+        self.policy = POLICIES.get(params.policy.kind)
+        self.monitor = MONITORS.get(params.monitoring.kind)
+        self.arrivals = ARRIVALS.get(params.arrivals.kind)
+        priority = PRIORITIES.get(params.priority)
+
+        self.units: list[Unit] = []
+        self.desk_of_channel = np.zeros(len(self.channels), dtype=np.int64)
+        for name, staff, served in self.platform.desks(self.channels, params.levels[0].staff):
+            unit = self._unit(0, f"{params.levels[0].name}: {name}", params.levels[0], staff, priority)
+            self.desk_of_channel[served] = len(self.units) - 1
+        self.level_unit = [None] + [
+            self._unit(i, level.name, level, level.staff, priority)
+            for i, level in enumerate(params.levels) if i > 0
+        ]
+        self.channel_up_at = np.zeros(len(self.channels))  # a channel is down until this time
+
+        self.cases: list[Case] = []
+        self.open_ticket: dict[int, Case] = {}
+        self.detected: set[int] = set()
+        self._pending: list[tuple[float, int, str, Any]] = []
+        self._order = itertools.count()
+        self._deliveries: list[tuple[str, Case]] = []
+        self.filings = 0
+        self.merged = 0
+        self.rejected = 0
+        self.false_alarms = 0
+        self.security_incidents = 0
+        self.answers_this_hour = 0
+        self.opened = 0
+        self.closed = 0
+
+    def _unit(self, level: int, name: str, params: LevelParams, staff: int, priority: Any) -> Unit:
+        skills = beta_by_moments(self.rng, params.skill, params.skill_sd, staff)
+        unit = Unit(self.model, level, name, skills, params.service_hours, self.rng, priority,
+                    self._served, self._online_attention)
+        self.units.append(unit)
+        return unit
+
+    def _online_attention(self) -> np.ndarray:
+        issues = self.model.issues
+        return issues.attention_online[: issues.count]
+
+    # ------------------------------------------------------------------ timed actions
+
+    def _later(self, when: float, action: str, payload: Any) -> None:
+        heapq.heappush(self._pending, (when, next(self._order), action, payload))
+        self.model.schedule_event(self._due, at=when)
+
+    def _due(self) -> None:
+        """Event: carry out the timed actions that are due now."""
+        now = float(self.model.time)
+        while self._pending and self._pending[0][0] <= now:
+            _, _, action, payload = heapq.heappop(self._pending)
+            if action == "arrive":
+                self._enter(payload)
+            elif action == "holding":
+                if payload.first_response is None and payload.closed is None:
+                    payload.first_response = now
+                    self._deliveries.append(("holding", payload))
+
+    # ------------------------------------------------------------------ the hour
+
+    def hour(self, hour: int) -> None:
+        """One hour of the government: security, filings, monitoring, review, reactions."""
+        self.answers_this_hour = 0
+        self._security(hour)
+        if self.params.arrivals.kind == "poisson":
+            self._poisson_filings(hour)
+        else:
+            self._citizen_filings(hour)
+        self._monitor(hour)
+        every = self.policy.review_every_hours(self.params.policy.params)
+        if every and hour % every == 0:
+            self.policy.review(self.params.policy.params, self)
+        self._react()
+
+    def _security(self, hour: int) -> None:
+        sec = self.params.security
+        risk = 1.0
+        if self.platform.merges:
+            risk += sec.integration_exposure
+        if self.monitor.holds_data:
+            risk += sec.data_exposure
+        if sec.incidents_per_month == 0 or self.rng.random() >= sec.incidents_per_month / 720 * risk:
+            return
+        self.security_incidents += 1
+        online = np.flatnonzero([c.online_only for c in self.channels])
+        if online.size == 0:
+            online = np.arange(len(self.channels))
+        hit = online if self.platform.merges else online[[int(self.rng.integers(online.size))]]
+        self.channel_up_at[hit] = hour + sec.downtime_hours
+        citizens = self.model.citizens
+        citizens.shift_trust(np.flatnonzero(citizens.online), -sec.trust_loss)
+
+    def _refile_hours(self) -> float:
+        return self.params.platform.params.refile_after_hours
+
+    def _citizen_filings(self, hour: int) -> None:
+        citizens = self.model.citizens
+        candidates = citizens.unfiled(self._refile_hours(), float(hour))
+        if candidates.size == 0:
+            return
+        p = self.params.arrivals.params.filing_prob_per_hour * citizens.trust[candidates]
+        filers = candidates[self.rng.random(candidates.size) < p]
+        if filers.size == 0:
+            return
+        up = self.channel_up_at <= hour
+        channel = channel_choice(self.channels, citizens.online[filers], up, self.rng)
+        accepted = np.zeros(filers.size, dtype=bool)
+        for c, params in enumerate(self.channels):
+            mine = np.flatnonzero(channel == c)
+            if mine.size > params.capacity_per_hour:
+                self.rejected += mine.size - params.capacity_per_hour
+                mine = self.rng.choice(mine, size=params.capacity_per_hour, replace=False)
+            accepted[mine] = True
+        filers, channel = filers[accepted], channel[accepted]
+        citizens.file(filers, float(hour))
+        offsets = self.rng.random(filers.size)
+        issues = citizens.demand[filers]
+        for who, c, issue, offset in zip(filers.tolist(), channel.tolist(), issues.tolist(),
+                                         offsets.tolist(), strict=True):
+            self._file(int(who), int(c), int(issue), hour + offset + self.channels[c].delay_hours,
+                       bool(citizens.online[who]))
+
+    def _poisson_filings(self, hour: int) -> None:
+        params = self.params.arrivals.params
+        k = int(self.rng.poisson(params.rate_per_hour))
+        times = hour + np.sort(self.rng.random(k))
+        who = self.rng.integers(self.model.citizens.n, size=k)
+        up = self.channel_up_at <= hour
+        channel = channel_choice(self.channels, np.ones(k, dtype=bool), up, self.rng)
+        for t, i, c in zip(times.tolist(), who.tolist(), channel.tolist(), strict=True):
+            if c < 0:
+                continue
+            case = self._new_case(NO_ISSUE, params.severity, [i], c, True, t)
+            self._later(t + self.channels[c].delay_hours, "arrive", case)
+
+    def _file(self, who: int, channel: int, issue: int, when: float, online: bool) -> None:
+        """A filing reaches the platform: merged into an open ticket, or a new case."""
+        self.filings += 1
+        if self.platform.merges and issue in self.open_ticket:
+            self.open_ticket[issue].filers.append(who)
+            self.merged += 1
+            return
+        severity = float(self.model.issues.severity[issue])
+        case = self._new_case(issue, severity, [who], channel, online, when)
+        if self.platform.merges:
+            self.open_ticket[issue] = case
+        self._later(when, "arrive", case)
+
+    def _new_case(self, issue: int, severity: float, filers: list[int], channel: int,
+                  online: bool, when: float) -> Case:
+        case = Case(len(self.cases), issue, severity, filers, channel, online, when)
+        case.route = self.structure.route(self.params.structure.params, severity,
+                                          len(self.params.levels))
+        self.cases.append(case)
+        hold = self.policy.holding_reply_hours(self.params.policy.params)
+        if hold is not None and filers:
+            self._later(when + hold, "holding", case)
+        return case
+
+    def _enter(self, case: Case) -> None:
+        """A case reaches the desk of its current level."""
+        if not case.entered:
+            case.entered = True
+            self.opened += 1
+        level = case.route[case.step]
+        if level == 0:
+            desk = 0 if case.channel < 0 else int(self.desk_of_channel[case.channel])
+            self.units[desk].arrive(case)
+        else:
+            self.level_unit[level].arrive(case)
+
+    def _monitor(self, hour: int) -> None:
+        seen, false_alarms = self.monitor.scan(
+            self.params.monitoring.params, self._online_attention(), self.model.citizens.n, self.rng
+        )
+        params = self.params.monitoring.params
+        for issue in seen.tolist():
+            if issue in self.detected or self.model.issues.stage[issue] == 5:
+                continue
+            self.detected.add(issue)
+            if self.platform.merges and issue in self.open_ticket:
+                continue
+            when = hour + params.delay_hours
+            case = self._new_case(issue, float(self.model.issues.severity[issue]), [], -1, True, when)
+            if self.platform.merges:
+                self.open_ticket[issue] = case
+            self._later(when, "arrive", case)
+        for _ in range(false_alarms):
+            self.false_alarms += 1
+            when = hour + self.rng.random()
+            self._later(when, "arrive", self._new_case(NO_ISSUE, 0.0, [], -1, True, when))
+
+    # ------------------------------------------------------------------ service
+
+    def _served(self, case: Case, staff: Staff) -> None:
+        """A unit finished its part of ``case``: bounce, draft, review, pass on or answer."""
+        p = self.params
+        rng = self.rng
+        level = case.route[case.step]
+        now = float(self.model.time)
+        shirk = 1.0 - p.accountability
+        if level == 0:
+            if rng.random() < p.transfer_prob * shirk:
+                case.transfers += 1
+                self._later(now + p.transfer_delay_hours, "arrive", case)
+                return
+            case.templated = rng.random() < p.templated_prob * shirk
+            case.solves = (not case.templated) and rng.random() < staff.skill
+        elif not case.solves and rng.random() < p.review_catch_prob:
+            case.templated = False
+            case.solves = rng.random() < staff.skill
+        case.step += 1
+        if case.step < len(case.route):
+            self._enter(case)
+            return
+        self._close(case, now)
+
+    def _close(self, case: Case, now: float) -> None:
+        case.closed = now
+        self.closed += 1
+        if case.first_response is None:
+            case.first_response = now
+        if case.issue == NO_ISSUE and not case.filers:
+            case.outcome = "false_alarm"
+        elif case.solves:
+            case.outcome = "solved"
+        else:
+            case.outcome = "templated" if case.templated else "unsolved"
+        if self.open_ticket.get(case.issue) is case:
+            del self.open_ticket[case.issue]
+        self.answers_this_hour += 1
+        self._deliveries.append((case.outcome, case))
+
+    def _react(self) -> None:
+        """Citizens take in the answers that went out since the last hour."""
+        if not self._deliveries:
+            return
+        groups: dict[str, list[int]] = {"solved": [], "unsolved": [], "templated": [], "holding": []}
+        public_solved, public_unsolved = set(), set()
+        for outcome, case in self._deliveries:
+            if outcome == "false_alarm":
+                continue
+            groups[outcome].extend(case.filers)
+            if outcome == "holding" or case.issue == NO_ISSUE:
+                continue
+            public = case.channel < 0 or self.channels[case.channel].public
+            if public:
+                (public_solved if outcome == "solved" else public_unsolved).add(case.issue)
+        self._deliveries.clear()
+        answers = {k: np.unique(np.asarray(v, dtype=np.int64)) for k, v in groups.items()}
+        self.model.citizens.react(
+            answers,
+            np.fromiter(public_solved, dtype=np.int64),
+            np.fromiter(public_unsolved, dtype=np.int64),
+            self.model.config.reactions,
+            self.rng,
+        )
+
+    # ------------------------------------------------------------------ measures
+
+    def backlog_by_level(self) -> list[int]:
+        """Cases waiting or in service at each level."""
+        out = [0] * len(self.params.levels)
+        for unit in self.units:
+            out[unit.level] += unit.backlog
+        return out
+
+    def open_cases(self) -> int:
+        """Cases that reached a desk and are not yet answered (bounced ones included)."""
+        return self.opened - self.closed
