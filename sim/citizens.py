@@ -144,7 +144,7 @@ class ReactionParams:
         0.3, "share of those effects felt by the issue's audience when the answer is public"
     )
     public_calm_prob: float = probability(
-        0.5, "chance that an engaged citizen calms down on seeing a public answer that solves"
+        0.2, "chance that an engaged citizen calms down on seeing a public answer that solves"
     )
 
 
@@ -180,8 +180,13 @@ class Population:
         trust_fixed: trust never moves (``trust.fixed``), whatever happens.
     """
 
-    def __init__(self, params: PopulationParams, network: Network, rng: np.random.Generator,
-                 trust_fixed: bool = False):
+    def __init__(
+        self,
+        params: PopulationParams,
+        network: Network,
+        rng: np.random.Generator,
+        trust_fixed: bool = False,
+    ):
         n = params.n_citizens
         if network.n != n:
             raise ValueError(f"network has {network.n} citizens, population {n}")
@@ -350,9 +355,18 @@ class Population:
         self.filed_for[who] = self.demand[who]
         self.filed_at[who] = now
 
-    def react(self, answers: dict[str, np.ndarray], public_solved: np.ndarray,
-              public_unsolved: np.ndarray, params: ReactionParams,
-              rng: np.random.Generator) -> None:
+    def acknowledge(self, who: np.ndarray, now: float) -> None:
+        """``who`` heard their case is being handled: they wait before filing again."""
+        self.filed_at[who] = now
+
+    def react(
+        self,
+        answers: dict[str, np.ndarray],
+        public_solved: np.ndarray,
+        public_unsolved: np.ndarray,
+        params: ReactionParams,
+        rng: np.random.Generator,
+    ) -> None:
         """Citizens take in this hour's answers, all at once.
 
         Args:
@@ -376,8 +390,10 @@ class Population:
         self.demand[solved] = NO_ISSUE
         self.filed_for[solved] = NO_ISSUE
         self.state[solved[self.state[solved] == ENGAGED]] = SETTLED
-        for key, loss in (("unsolved", params.unsolved_trust_loss),
-                          ("templated", params.templated_trust_loss)):
+        for key, loss in (
+            ("unsolved", params.unsolved_trust_loss),
+            ("templated", params.templated_trust_loss),
+        ):
             who = answers.get(key, none)
             self.shift_trust(who, -loss)
             self.filed_for[who] = NO_ISSUE

@@ -11,6 +11,7 @@ Errors read ``<file>:<line>: <dotted.key>: <rule>, got <value>`` and come all to
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -340,25 +341,68 @@ def parse_override(text: str) -> tuple[str, Any]:
 def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
     """A copy of the raw scenario dict with each ``key=value`` override set in it.
 
-    Setting a table's ``kind`` to another mechanism drops that table's other keys (they
-    belonged to the old mechanism); later overrides can set the new one's keys.
+    A key may index a list of tables, ``government.levels[1].staff=3``; when the file
+    does not declare that list, the default list is copied in first. Setting a table's
+    ``kind`` to another mechanism drops that table's other keys (they belonged to the old
+    mechanism); later overrides can set the new one's keys.
+
+    Raises:
+        ScenarioError: an index that is not in the list.
     """
-    result = json.loads(json.dumps(raw))  # deep copy of plain TOML data
+    result = copy.deepcopy(raw)
+    defaults: dict | None = None
     for text in overrides:
         key, value = parse_override(text)
-        node = result
+        node: Any = result
+        default_node: Any = None
         parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        if parts[-1] == "kind" and node.get("kind") != value:
-            # another mechanism: the old one's keys mean nothing to it, start afresh
-            node.clear()
-        node[parts[-1]] = value
+        for depth, part in enumerate(parts):
+            m = re.fullmatch(r"([A-Za-z0-9_\-]+)\[(\d+)\]", part)
+            name, index = (m.group(1), int(m.group(2))) if m else (part, None)
+            last = depth == len(parts) - 1
+            if index is None and last:
+                if name == "kind" and node.get("kind") != value:
+                    node.clear()  # another mechanism: the old one's keys mean nothing to it
+                node[name] = value
+                break
+            if index is None:
+                child = node.get(name)
+                if not isinstance(child, dict):
+                    child = node[name] = {}
+                node = child
+                continue
+            if not isinstance(node.get(name), list):
+                if defaults is None:
+                    defaults = to_dict(Scenario())
+                default_node = _lookup(defaults, [*parts[:depth], name])
+                node[name] = copy.deepcopy(default_node) if isinstance(default_node, list) else []
+            items = node[name]
+            if not index < len(items):
+                where = ".".join([*parts[:depth], name])
+                raise ScenarioError(
+                    [
+                        Problem(
+                            where,
+                            f"has {len(items)} entries, no [{index}] to set (in {text!r})",
+                            None,
+                            "--set",
+                        )
+                    ]
+                )
+            if last:
+                items[index] = value
+                break
+            node = items[index]
     return result
+
+
+def _lookup(tree: dict, parts: list[str]) -> Any:
+    node: Any = tree
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 # --------------------------------------------------------------------------- loading

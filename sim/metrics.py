@@ -194,8 +194,11 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
     if gov is None:
         return {}
     now = float(model.time)
-    real = [c for c in gov.cases if c.entered and c.outcome != "false_alarm"
-            and not (c.issue < 0 and not c.filers)]
+    real = [
+        c
+        for c in gov.cases
+        if c.entered and c.outcome != "false_alarm" and not (c.issue < 0 and not c.filers)
+    ]
     closed = [c for c in real if c.closed is not None]
     resolved = [c for c in closed if c.outcome == "solved"]
     first = np.array([c.first_response - c.opened for c in real if c.first_response is not None])
@@ -203,12 +206,7 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
     online = [c for c in real if c.online]
     offline = [c for c in real if not c.online]
     staff_hours = sum(len(u.staff) for u in gov.units) * max(now, 1e-9)
-    busy = 0.0
-    for unit in gov.units:
-        for staff in unit.staff:
-            busy += staff.busy_hours
-        for end, _, staff in unit._ends:  # noqa: SLF001 - remove work scheduled past now
-            busy -= max(0.0, end - now)
+    busy = sum(unit.busy_hours(now) for unit in gov.units)
     return {
         "filings": gov.filings,
         "filings_merged": gov.merged,
@@ -226,6 +224,12 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
         "online_resolution_rate": _share(sum(c.outcome == "solved" for c in online), len(online)),
         "offline_resolution_rate": _share(
             sum(c.outcome == "solved" for c in offline), len(offline)
+        ),
+        "online_response_hours_mean": _mean(
+            np.array([c.closed - c.opened for c in closed if c.online])
+        ),
+        "offline_response_hours_mean": _mean(
+            np.array([c.closed - c.opened for c in closed if not c.online])
         ),
         "cases_by_monitoring": sum(1 for c in real if c.channel < 0),
         "false_alarms": gov.false_alarms,

@@ -45,9 +45,9 @@ __all__ = ["Government", "GovernmentParams"]
 def default_levels() -> tuple[LevelParams, ...]:
     """The status quo's four levels: front line, section, bureau, leadership sign-off."""
     return (
-        LevelParams("front line", staff=12, skill=0.4, service_hours=2.0),
-        LevelParams("section", staff=4, skill=0.5, service_hours=1.0),
-        LevelParams("bureau", staff=2, skill=0.6, service_hours=0.5),
+        LevelParams("front line", staff=4, skill=0.4, service_hours=2.0),
+        LevelParams("section", staff=2, skill=0.5, service_hours=1.0),
+        LevelParams("bureau", staff=1, skill=0.6, service_hours=0.5),
         LevelParams("leadership sign-off", staff=1, skill=0.7, service_hours=0.25),
     )
 
@@ -62,8 +62,11 @@ class GovernmentParams:
     structure: Choice = choice(STRUCTURES, "hierarchical", "which levels a case passes through")
     policy: Choice = choice(POLICIES, "fixed", "fixed procedure or iterative response")
     monitoring: Choice = choice(MONITORS, "none", "big-data monitoring of online attention")
-    priority: str = param("fifo", "order of a queue: fifo, severity or online_volume",
-                          choices=tuple(PRIORITIES.names()))
+    priority: str = param(
+        "fifo",
+        "order of a queue: fifo, severity, attention or online_volume",
+        choices=tuple(PRIORITIES.names()),
+    )
     accountability: float = probability(
         0.0, "strength of audits: scales bouncing and templated replies down by (1 - this)"
     )
@@ -74,8 +77,8 @@ class GovernmentParams:
     templated_prob: float = probability(
         0.3, "chance a front-line answer is a templated reply (formalism, no audit)"
     )
-    review_catch_prob: float = probability(
-        0.5, "chance a level above the front line catches a draft that would not solve"
+    review_prob: float = probability(
+        0.5, "chance a level above the front line checks a draft closely (see ODD: review)"
     )
     levels: tuple[LevelParams, ...] = param(default_levels(), "the levels, front line first")
     channels: tuple[ChannelParams, ...] = param(default_channels(), "the channels declared")
@@ -90,7 +93,9 @@ class GovernmentParams:
             out.append(("channels", "must declare at least one channel, got none"))
         kinds = [c.kind for c in self.channels]
         for kind in sorted({k for k in kinds if kinds.count(k) > 1}):
-            out.append(("channels", f"each kind at most once, got {kind!r} {kinds.count(kind)} times"))
+            out.append(
+                ("channels", f"each kind at most once, got {kind!r} {kinds.count(kind)} times")
+            )
         return out
 
 
@@ -106,7 +111,10 @@ class Government:
     def __init__(self, model: GovSimModel, params: GovernmentParams, rng: np.random.Generator):
         self.model = model
         self.params = params
-        self.rng = rng
+        # filings (who files, when, through which channel) draw from their own stream so
+        # that two designs compared on one seed receive the same filings for as long as
+        # the citizens behave alike; service and decisions draw from the other
+        self.filing_rng, self.rng = rng.spawn(2)
         self.channels = params.channels
         self.platform = PLATFORMS.get(params.platform.kind)
         self.structure = STRUCTURES.get(params.structure.kind)
@@ -118,13 +126,17 @@ class Government:
         self.units: list[Unit] = []
         self.desk_of_channel = np.zeros(len(self.channels), dtype=np.int64)
         for name, staff, served in self.platform.desks(self.channels, params.levels[0].staff):
-            unit = self._unit(0, f"{params.levels[0].name}: {name}", params.levels[0], staff, priority)
-            self.desk_of_channel[served] = len(self.units) - 1
+            self.desk_of_channel[served] = len(self.units)
+            self._unit(0, f"{params.levels[0].name}: {name}", params.levels[0], staff, priority)
         self.level_unit = [None] + [
             self._unit(i, level.name, level, level.staff, priority)
-            for i, level in enumerate(params.levels) if i > 0
+            for i, level in enumerate(params.levels)
+            if i > 0
         ]
         self.channel_up_at = np.zeros(len(self.channels))  # a channel is down until this time
+        # monitoring's cases are handled at the desk of the first online channel
+        online = [i for i, c in enumerate(self.channels) if c.online_only]
+        self.monitoring_channel = online[0] if online else 0
 
         self.cases: list[Case] = []
         self.open_ticket: dict[int, Case] = {}
@@ -143,8 +155,17 @@ class Government:
 
     def _unit(self, level: int, name: str, params: LevelParams, staff: int, priority: Any) -> Unit:
         skills = beta_by_moments(self.rng, params.skill, params.skill_sd, staff)
-        unit = Unit(self.model, level, name, skills, params.service_hours, self.rng, priority,
-                    self._served, self._online_attention)
+        unit = Unit(
+            self.model,
+            level,
+            name,
+            skills,
+            params.service_hours,
+            self.rng,
+            priority,
+            self._served,
+            self.model.issues,
+        )
         self.units.append(unit)
         return unit
 
@@ -165,10 +186,13 @@ class Government:
             _, _, action, payload = heapq.heappop(self._pending)
             if action == "arrive":
                 self._enter(payload)
-            elif action == "holding":
-                if payload.first_response is None and payload.closed is None:
+            elif action == "holding" and payload.closed is None:
+                if payload.first_response is None:
                     payload.first_response = now
-                    self._deliveries.append(("holding", payload))
+                self._deliveries.append(("holding", payload))
+                every = self.policy.update_every_hours(self.params.policy.params)
+                if every:
+                    self._later(now + every, "holding", payload)
 
     # ------------------------------------------------------------------ the hour
 
@@ -193,7 +217,10 @@ class Government:
             risk += sec.integration_exposure
         if self.monitor.holds_data:
             risk += sec.data_exposure
-        if sec.incidents_per_month == 0 or self.rng.random() >= sec.incidents_per_month / 720 * risk:
+        if (
+            sec.incidents_per_month == 0
+            or self.rng.random() >= sec.incidents_per_month / 720 * risk
+        ):
             return
         self.security_incidents += 1
         online = np.flatnonzero([c.online_only for c in self.channels])
@@ -213,34 +240,41 @@ class Government:
         if candidates.size == 0:
             return
         p = self.params.arrivals.params.filing_prob_per_hour * citizens.trust[candidates]
-        filers = candidates[self.rng.random(candidates.size) < p]
+        filers = candidates[self.filing_rng.random(candidates.size) < p]
         if filers.size == 0:
             return
         up = self.channel_up_at <= hour
-        channel = channel_choice(self.channels, citizens.online[filers], up, self.rng)
+        channel = channel_choice(self.channels, citizens.online[filers], up, self.filing_rng)
         accepted = np.zeros(filers.size, dtype=bool)
         for c, params in enumerate(self.channels):
             mine = np.flatnonzero(channel == c)
             if mine.size > params.capacity_per_hour:
                 self.rejected += mine.size - params.capacity_per_hour
-                mine = self.rng.choice(mine, size=params.capacity_per_hour, replace=False)
+                mine = self.filing_rng.choice(mine, size=params.capacity_per_hour, replace=False)
             accepted[mine] = True
         filers, channel = filers[accepted], channel[accepted]
         citizens.file(filers, float(hour))
-        offsets = self.rng.random(filers.size)
+        offsets = self.filing_rng.random(filers.size)
         issues = citizens.demand[filers]
-        for who, c, issue, offset in zip(filers.tolist(), channel.tolist(), issues.tolist(),
-                                         offsets.tolist(), strict=True):
-            self._file(int(who), int(c), int(issue), hour + offset + self.channels[c].delay_hours,
-                       bool(citizens.online[who]))
+        for who, c, issue, offset in zip(
+            filers.tolist(), channel.tolist(), issues.tolist(), offsets.tolist(), strict=True
+        ):
+            self._file(
+                int(who),
+                int(c),
+                int(issue),
+                hour + offset + self.channels[c].delay_hours,
+                bool(citizens.online[who]),
+            )
 
     def _poisson_filings(self, hour: int) -> None:
         params = self.params.arrivals.params
-        k = int(self.rng.poisson(params.rate_per_hour))
-        times = hour + np.sort(self.rng.random(k))
-        who = self.rng.integers(self.model.citizens.n, size=k)
+        rng = self.filing_rng
+        k = int(rng.poisson(params.rate_per_hour))
+        times = hour + np.sort(rng.random(k))
+        who = rng.integers(self.model.citizens.n, size=k)
         up = self.channel_up_at <= hour
-        channel = channel_choice(self.channels, np.ones(k, dtype=bool), up, self.rng)
+        channel = channel_choice(self.channels, np.ones(k, dtype=bool), up, rng)
         for t, i, c in zip(times.tolist(), who.tolist(), channel.tolist(), strict=True):
             if c < 0:
                 continue
@@ -256,15 +290,24 @@ class Government:
             return
         severity = float(self.model.issues.severity[issue])
         case = self._new_case(issue, severity, [who], channel, online, when)
+        case.seen_online = self.channels[channel].online_only
         if self.platform.merges:
             self.open_ticket[issue] = case
         self._later(when, "arrive", case)
 
-    def _new_case(self, issue: int, severity: float, filers: list[int], channel: int,
-                  online: bool, when: float) -> Case:
+    def _new_case(
+        self,
+        issue: int,
+        severity: float,
+        filers: list[int],
+        channel: int,
+        online: bool,
+        when: float,
+    ) -> Case:
         case = Case(len(self.cases), issue, severity, filers, channel, online, when)
-        case.route = self.structure.route(self.params.structure.params, severity,
-                                          len(self.params.levels))
+        case.route = self.structure.route(
+            self.params.structure.params, severity, len(self.params.levels)
+        )
         self.cases.append(case)
         hold = self.policy.holding_reply_hours(self.params.policy.params)
         if hold is not None and filers:
@@ -278,7 +321,8 @@ class Government:
             self.opened += 1
         level = case.route[case.step]
         if level == 0:
-            desk = 0 if case.channel < 0 else int(self.desk_of_channel[case.channel])
+            channel = self.monitoring_channel if case.channel < 0 else case.channel
+            desk = int(self.desk_of_channel[channel])
             self.units[desk].arrive(case)
         else:
             self.level_unit[level].arrive(case)
@@ -295,7 +339,9 @@ class Government:
             if self.platform.merges and issue in self.open_ticket:
                 continue
             when = hour + params.delay_hours
-            case = self._new_case(issue, float(self.model.issues.severity[issue]), [], -1, True, when)
+            case = self._new_case(
+                issue, float(self.model.issues.severity[issue]), [], -1, True, when
+            )
             if self.platform.merges:
                 self.open_ticket[issue] = case
             self._later(when, "arrive", case)
@@ -320,9 +366,13 @@ class Government:
                 return
             case.templated = rng.random() < p.templated_prob * shirk
             case.solves = (not case.templated) and rng.random() < staff.skill
-        elif not case.solves and rng.random() < p.review_catch_prob:
-            case.templated = False
-            case.solves = rng.random() < staff.skill
+        elif rng.random() < p.review_prob:
+            # The reviewer judges the draft right with chance = its skill; a draft judged
+            # bad (rightly or not) is redrafted by the reviewer.
+            judged_bad = (not case.solves) == (rng.random() < staff.skill)
+            if judged_bad:
+                case.templated = False
+                case.solves = rng.random() < staff.skill
         case.step += 1
         if case.step < len(case.route):
             self._enter(case)
@@ -349,7 +399,12 @@ class Government:
         """Citizens take in the answers that went out since the last hour."""
         if not self._deliveries:
             return
-        groups: dict[str, list[int]] = {"solved": [], "unsolved": [], "templated": [], "holding": []}
+        groups: dict[str, list[int]] = {
+            "solved": [],
+            "unsolved": [],
+            "templated": [],
+            "holding": [],
+        }
         public_solved, public_unsolved = set(), set()
         for outcome, case in self._deliveries:
             if outcome == "false_alarm":
@@ -362,6 +417,7 @@ class Government:
                 (public_solved if outcome == "solved" else public_unsolved).add(case.issue)
         self._deliveries.clear()
         answers = {k: np.unique(np.asarray(v, dtype=np.int64)) for k, v in groups.items()}
+        self.model.citizens.acknowledge(answers["holding"], float(self.model.time))
         self.model.citizens.react(
             answers,
             np.fromiter(public_solved, dtype=np.int64),

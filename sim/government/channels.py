@@ -14,6 +14,7 @@ for the queueing reductions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from sim.params import param
@@ -37,11 +38,13 @@ class ChannelParams:
     (everyone, private; usually with a delay for the trip).
     """
 
-    kind: str = param("hotline", "hotline, message_board, social_media or counter",
-                      choices=tuple(CHANNEL_KINDS))
+    kind: str = param(
+        "hotline", "hotline, message_board, social_media or counter", choices=tuple(CHANNEL_KINDS)
+    )
     capacity_per_hour: int = param(1000, "filings the channel can take in per hour", ge=1)
-    delay_hours: float = param(0.0, "hours from a citizen's filing to the case reaching a desk",
-                               ge=0)
+    delay_hours: float = param(
+        0.0, "hours from a citizen's filing to the case reaching a desk", ge=0
+    )
     preference: float = param(1.0, "relative weight citizens who can reach it give it", gt=0)
     staff_share: float = param(
         1.0, "relative share of front-line staff at its own desk (separate platform)", gt=0
@@ -98,7 +101,9 @@ class Separate:
         remainders = staff * shares / shares.sum() - np.floor(staff * shares / shares.sum())
         for i in np.argsort(-remainders, kind="stable")[: max(left, 0)]:
             counts[i] += 1
-        return [(c.kind, int(n), [i]) for i, (c, n) in enumerate(zip(channels, counts, strict=True))]
+        return [
+            (c.kind, int(n), [i]) for i, (c, n) in enumerate(zip(channels, counts, strict=True))
+        ]
 
 
 @PLATFORMS.register("integrated")
@@ -159,8 +164,12 @@ class Poisson:
         severity: float = param(0.5, "severity of every filing", ge=0, le=1)
 
 
-def channel_choice(channels: tuple[ChannelParams, ...], online: np.ndarray, up: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
+def channel_choice(
+    channels: tuple[ChannelParams, ...],
+    online: np.ndarray,
+    up: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """The channel each filer uses: by preference among those they can reach and are up.
 
     Args:
@@ -182,5 +191,7 @@ def channel_choice(channels: tuple[ChannelParams, ...], online: np.ndarray, up: 
             continue
         cumulative = np.cumsum(weights / weights.sum())
         draws = rng.random(who.size)
-        choice[who] = np.minimum(np.searchsorted(cumulative, draws, side="right"), len(channels) - 1)
+        choice[who] = np.minimum(
+            np.searchsorted(cumulative, draws, side="right"), len(channels) - 1
+        )
     return choice

@@ -27,6 +27,8 @@ from sim.registry import Registry
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sim.issues import Issues
+
 
 @dataclass(frozen=True)
 class LevelParams:
@@ -66,6 +68,8 @@ class Case:
         filers: citizens whose demand it carries (several when duplicates are merged).
         channel: index of the channel it came through (-1: opened by monitoring).
         online: whether the first filer is a netizen (monitoring cases count as online).
+        seen_online: whether the case came in online (an online channel or monitoring), so
+            that volume-based monitoring can see it.
         opened: time it was filed (hours).
         route: the levels it will pass through, in order; ``step`` is where it is now.
         first_response: time of the first reply to the citizen (holding or final), or None.
@@ -89,6 +93,7 @@ class Case:
         "outcome",
         "priority",
         "route",
+        "seen_online",
         "severity",
         "solves",
         "step",
@@ -97,8 +102,16 @@ class Case:
         "unit_arrival",
     )
 
-    def __init__(self, id: int, issue: int, severity: float, filers: list[int], channel: int,
-                 online: bool, opened: float):
+    def __init__(
+        self,
+        id: int,
+        issue: int,
+        severity: float,
+        filers: list[int],
+        channel: int,
+        online: bool,
+        opened: float,
+    ):
         self.id = id
         self.issue = issue
         self.severity = severity
@@ -117,6 +130,7 @@ class Case:
         self.priority = 0.0
         self.unit_arrival = opened
         self.entered = False
+        self.seen_online = online
 
 
 # ----------------------------------------------------------------------------- structures
@@ -130,7 +144,9 @@ class Hierarchical:
 
     The classic bureaucracy: an answer drafted at the front line goes up for sign-off at
     each level (Weber; Radner 1993 on hierarchies as information processors). Each level
-    above the front line reviews the draft and can catch a bad one (``review_catch_prob``).
+    above the front line may check the draft (``review_prob``), judging it right with the
+    reviewer's skill and redrafting what it judges bad: review catches poor drafts but can
+    also spoil good ones when reviewers know less than the front line (Radner 1993).
     """
 
     @dataclass(frozen=True)
@@ -171,23 +187,36 @@ PRIORITIES: Registry = Registry("queue priority")
 
 
 @PRIORITIES.register("fifo")
-def fifo(case: Case, online_attention: np.ndarray) -> float:
+def fifo(case: Case, issues: Issues) -> float:
     """First come, first served: the key is the time the case reached the unit."""
     return case.unit_arrival
 
 
 @PRIORITIES.register("severity")
-def by_severity(case: Case, online_attention: np.ndarray) -> float:
+def by_severity(case: Case, issues: Issues) -> float:
     """Gravest issue first (ties first come, first served)."""
     return -case.severity
 
 
-@PRIORITIES.register("online_volume")
-def by_online_volume(case: Case, online_attention: np.ndarray) -> float:
-    """Loudest issue online first: the big-data trap of answering volume, not need."""
-    if case.issue < 0 or case.issue >= online_attention.size:
+@PRIORITIES.register("attention")
+def by_attention(case: Case, issues: Issues) -> float:
+    """Most-followed issue first, by citizens engaged now, online or not (measured need)."""
+    if case.issue < 0:
         return 0.0
-    return -float(online_attention[case.issue])
+    return -float(issues.attention[case.issue])
+
+
+@PRIORITIES.register("online_volume")
+def by_online_volume(case: Case, issues: Issues) -> float:
+    """Loudest issue online first: the big-data trap of answering volume, not need.
+
+    A case that came in offline (hotline, counter) is invisible to the volume measure and
+    goes to the back, behind every case seen online: the "netizens are the whole people"
+    trap of the theses.
+    """
+    if not case.seen_online or case.issue < 0:
+        return 0.0
+    return -float(issues.attention_online[case.issue])
 
 
 # ----------------------------------------------------------------------------- agents
@@ -216,14 +245,21 @@ class Unit(mesa.Agent):
         rng: the government's random stream.
         priority: key function of ``PRIORITIES``.
         done: called as ``done(case, staff)`` when a case finishes service here.
-        online_attention: callable returning online attention per issue (for priorities).
+        issues: the model's issue table (priorities read attention from it).
     """
 
-    def __init__(self, model: mesa.Model, level: int, name: str, skills: np.ndarray,
-                 service_hours: float, rng: np.random.Generator,
-                 priority: Callable[[Case, np.ndarray], float],
-                 done: Callable[[Case, Staff], None],
-                 online_attention: Callable[[], np.ndarray]):
+    def __init__(
+        self,
+        model: mesa.Model,
+        level: int,
+        name: str,
+        skills: np.ndarray,
+        service_hours: float,
+        rng: np.random.Generator,
+        priority: Callable[[Case, Issues], float],
+        done: Callable[[Case, Staff], None],
+        issues: Issues,
+    ):
         super().__init__(model)
         self.level = level
         self.name = name
@@ -231,7 +267,7 @@ class Unit(mesa.Agent):
         self.stream = rng
         self.priority = priority
         self.done = done
-        self.online_attention = online_attention
+        self.issues = issues
         self.staff: list[Staff] = [Staff(model, float(s), self) for s in skills]
         self.idle: list[Staff] = list(self.staff)
         self.queue: list[tuple[float, int, Case]] = []
@@ -258,7 +294,7 @@ class Unit(mesa.Agent):
         if self.idle:
             self._start(self.idle.pop(self._pick_idle()), case)
         else:
-            case.priority = self.priority(case, self.online_attention())
+            case.priority = self.priority(case, self.issues)
             heapq.heappush(self.queue, (case.priority, next(self._order), case))
 
     def _pick_idle(self) -> int:
@@ -290,10 +326,9 @@ class Unit(mesa.Agent):
 
     def reprioritise(self) -> None:
         """Re-key the waiting cases with fresh measurements (iterative policy)."""
-        attention = self.online_attention()
         entries = []
         for _, order, case in self.queue:
-            case.priority = self.priority(case, attention)
+            case.priority = self.priority(case, self.issues)
             entries.append((case.priority, order, case))
         heapq.heapify(entries)
         self.queue = entries
@@ -325,6 +360,11 @@ class Unit(mesa.Agent):
     def in_service(self) -> int:
         """Cases being served here now."""
         return len(self.staff) - len(self.idle)
+
+    def busy_hours(self, now: float) -> float:
+        """Staff-hours worked here up to ``now`` (services still running count up to now)."""
+        worked = sum(staff.busy_hours for staff in self.staff)
+        return worked - sum(max(0.0, end - now) for end, _, _ in self._ends)
 
     def load(self) -> float:
         """Backlog per staff member: what an iterative review moves staff towards."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.government.organisation import PRIORITIES
 from sim.params import param, probability
 from sim.registry import Registry
 
@@ -44,6 +45,11 @@ class Fixed:
         return None
 
     @staticmethod
+    def update_every_hours(params: Any) -> float | None:
+        """No updates."""
+        return None
+
+    @staticmethod
     def review_every_hours(params: Any) -> int | None:
         """No reviews."""
         return None
@@ -58,16 +64,22 @@ class Fixed:
 class Iterative:
     """Fast holding reply, then the answer; a review loop that learns from measured load.
 
-    Every ``review_every_hours`` the review moves one idle staff member from the least to
-    the most loaded desk, as long as that narrows the gap, up to ``moves_per_review``
-    times, and re-orders each queue by the issues' current online attention. Our own
-    rule for the theses' iterative thinking (fast response, continuous improvement).
+    The filers get a holding reply ``holding_reply_hours`` after filing and an update every
+    ``update_every_hours`` while the case is open, so they know it is handled and do not
+    file again. Every ``review_every_hours`` the review moves one idle staff member from
+    the least to the most loaded desk, as long as that narrows the gap, up to
+    ``moves_per_review`` times, and re-orders each queue by the issues' measured attention
+    now (most-followed issue first). Our own rule for the theses' iterative thinking (fast
+    response, continuous improvement from measured outcomes).
     """
 
     @dataclass(frozen=True)
     class Params:
         holding_reply_hours: float = param(
             2.0, "hours from filing to the holding reply (first response)", ge=0
+        )
+        update_every_hours: float = param(
+            24.0, "hours between progress updates to the filers while a case is open", gt=0
         )
         review_every_hours: int = param(24, "hours between reviews of staffing", ge=1)
         moves_per_review: int = param(3, "most staff moved at one review", ge=0)
@@ -76,6 +88,11 @@ class Iterative:
     def holding_reply_hours(params: Any) -> float | None:
         """Hours to the holding reply."""
         return params.holding_reply_hours
+
+    @staticmethod
+    def update_every_hours(params: Any) -> float | None:
+        """Hours between progress updates."""
+        return params.update_every_hours
 
     @staticmethod
     def review_every_hours(params: Any) -> int | None:
@@ -94,6 +111,7 @@ class Iterative:
             if not units[quietest].give_idle(units[busiest]):
                 break
         for unit in units:
+            unit.priority = PRIORITIES.get("attention")
             unit.reprioritise()
 
 
@@ -111,8 +129,9 @@ class NoMonitoring:
     holds_data = False
 
     @staticmethod
-    def scan(params: Any, attention_online: np.ndarray, n_citizens: int,
-             rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    def scan(
+        params: Any, attention_online: np.ndarray, n_citizens: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, int]:
         """Detects nothing."""
         return np.zeros(0, dtype=np.int64), 0
 
@@ -142,8 +161,9 @@ class OnlineAttention:
     holds_data = True
 
     @staticmethod
-    def scan(params: Any, attention_online: np.ndarray, n_citizens: int,
-             rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    def scan(
+        params: Any, attention_online: np.ndarray, n_citizens: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, int]:
         """Issues seen this hour (not yet filtered for already detected), and false alarms."""
         loud = np.flatnonzero(attention_online >= max(1.0, params.threshold_share * n_citizens))
         seen = loud[rng.random(loud.size) < params.coverage]
@@ -163,8 +183,7 @@ class SecurityParams:
     """
 
     incidents_per_month: float = param(0.2, "base rate of incidents, per 720 hours", ge=0)
-    integration_exposure: float = param(1.0, "extra relative risk of an integrated platform",
-                                        ge=0)
+    integration_exposure: float = param(1.0, "extra relative risk of an integrated platform", ge=0)
     data_exposure: float = param(1.0, "extra relative risk when monitoring holds data", ge=0)
     downtime_hours: float = param(24.0, "hours a hit channel stays down", ge=0)
     trust_loss: float = probability(0.05, "trust every netizen loses at an incident")
