@@ -194,11 +194,7 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
     if gov is None:
         return {}
     now = float(model.time)
-    real = [
-        c
-        for c in gov.cases
-        if c.entered and c.outcome != "false_alarm" and not (c.issue < 0 and not c.filers)
-    ]
+    real = [c for c in gov.cases if c.entered and not c.false_alarm]
     closed = [c for c in real if c.closed is not None]
     resolved = [c for c in closed if c.outcome == "solved"]
     first = np.array([c.first_response - c.opened for c in real if c.first_response is not None])

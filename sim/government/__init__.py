@@ -34,6 +34,7 @@ from sim.government.organisation import (
     Unit,
 )
 from sim.government.policies import MONITORS, POLICIES, SecurityParams
+from sim.issues import Stage
 from sim.params import Choice, choice, param, probability
 
 if TYPE_CHECKING:
@@ -272,13 +273,12 @@ class Government:
         rng = self.filing_rng
         k = int(rng.poisson(params.rate_per_hour))
         times = hour + np.sort(rng.random(k))
-        who = rng.integers(self.model.citizens.n, size=k)
         up = self.channel_up_at <= hour
         channel = channel_choice(self.channels, np.ones(k, dtype=bool), up, rng)
-        for t, i, c in zip(times.tolist(), who.tolist(), channel.tolist(), strict=True):
+        for t, c in zip(times.tolist(), channel.tolist(), strict=True):
             if c < 0:
                 continue
-            case = self._new_case(NO_ISSUE, params.severity, [i], c, True, t)
+            case = self._new_case(NO_ISSUE, params.severity, [], c, True, t)
             self._later(t + self.channels[c].delay_hours, "arrive", case)
 
     def _file(self, who: int, channel: int, issue: int, when: float, online: bool) -> None:
@@ -333,7 +333,7 @@ class Government:
         )
         params = self.params.monitoring.params
         for issue in seen.tolist():
-            if issue in self.detected or self.model.issues.stage[issue] == 5:
+            if issue in self.detected or self.model.issues.stage[issue] == Stage.RESOLVED:
                 continue
             self.detected.add(issue)
             if self.platform.merges and issue in self.open_ticket:
@@ -348,7 +348,9 @@ class Government:
         for _ in range(false_alarms):
             self.false_alarms += 1
             when = hour + self.rng.random()
-            self._later(when, "arrive", self._new_case(NO_ISSUE, 0.0, [], -1, True, when))
+            case = self._new_case(NO_ISSUE, 0.0, [], -1, True, when)
+            case.false_alarm = True
+            self._later(when, "arrive", case)
 
     # ------------------------------------------------------------------ service
 
@@ -384,7 +386,7 @@ class Government:
         self.closed += 1
         if case.first_response is None:
             case.first_response = now
-        if case.issue == NO_ISSUE and not case.filers:
+        if case.false_alarm:
             case.outcome = "false_alarm"
         elif case.solves:
             case.outcome = "solved"

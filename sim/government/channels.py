@@ -154,8 +154,9 @@ class FromCitizens:
 class Poisson:
     """Filings as a Poisson stream at a fixed rate, decoupled from the citizens.
 
-    For the queueing reductions (M/M/c, pooling, tandem): each filing is its own issue
-    (never merged), comes from a random citizen and picks a channel by preference.
+    For the queueing reductions (M/M/c, pooling, tandem): each filing is a case about no
+    simulated issue (never merged) and from no simulated citizen (nobody reacts to its
+    answer); it picks a channel by preference.
     """
 
     @dataclass(frozen=True)

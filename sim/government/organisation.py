@@ -77,6 +77,7 @@ class Case:
         solves: whether the current draft answer would solve the demand.
         templated: whether the draft is a templated reply (formalism).
         outcome: "solved", "templated", "unsolved" or "false_alarm" once closed.
+        false_alarm: opened by monitoring about nothing (takes staff time, helps nobody).
         transfers: times it was bounced between departments.
     """
 
@@ -84,6 +85,7 @@ class Case:
         "channel",
         "closed",
         "entered",
+        "false_alarm",
         "filers",
         "first_response",
         "id",
@@ -130,6 +132,7 @@ class Case:
         self.priority = 0.0
         self.unit_arrival = opened
         self.entered = False
+        self.false_alarm = False
         self.seen_online = online
 
 
