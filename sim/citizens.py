@@ -50,6 +50,12 @@ class PopulationParams:
     online_share: float = probability(
         0.78, "share of citizens who are netizens and post online (CNNIC 2024: 78% of Chinese)"
     )
+    offline_clustering: float = probability(
+        0.8,
+        "share of offline citizens who live in clusters of neighbours (the digital divide is "
+        "local: villages, care homes) rather than scattered at random",
+    )
+    offline_cluster_size: int = param(50, "citizens in one offline cluster", ge=1)
     activity_mean: float = param(
         0.5, "mean chance per hour that an engaged citizen talks about the issue", gt=0, le=1
     )
@@ -62,6 +68,40 @@ class PopulationParams:
         return beta_problems(self.activity_mean, self.activity_sd, "activity") + beta_problems(
             self.trust_mean, self.trust_sd, "trust"
         )
+
+
+def place_netizens(
+    params: PopulationParams, network: Network, rng: np.random.Generator
+) -> np.ndarray:
+    """Who is online: exactly ``round((1 - online_share) n)`` citizens are offline.
+
+    A share ``offline_clustering`` of them are placed in balls of ``offline_cluster_size``
+    neighbours around random centres (the digital divide is local, so offline citizens
+    know each other); the rest are scattered uniformly. Our own rule: with clustering,
+    issues that arise among offline citizens stay quiet online, which is what makes
+    listening only online a trap (Mellon & Prosser 2017: online users are not the public).
+    """
+    n = network.n
+    n_offline = round((1.0 - params.online_share) * n)
+    offline = np.zeros(n, dtype=bool)
+    clustered = round(params.offline_clustering * n_offline)
+    placed = 0
+    while placed < clustered:
+        if placed < n // 2:  # mostly free: draw until a free citizen (few retries)
+            start = int(rng.integers(n))
+            while offline[start]:
+                start = int(rng.integers(n))
+        else:
+            free = np.flatnonzero(~offline)
+            start = int(free[rng.integers(free.size)])
+        size = min(params.offline_cluster_size, clustered - placed)
+        ball = network.ball(start, size, rng, blocked=offline)
+        offline[ball] = True
+        placed += ball.size
+    rest = n_offline - placed
+    if rest > 0:
+        offline[rng.choice(np.flatnonzero(~offline), size=rest, replace=False)] = True
+    return ~offline
 
 
 @dataclass(frozen=True)
@@ -192,7 +232,7 @@ class Population:
             raise ValueError(f"network has {network.n} citizens, population {n}")
         self.n = n
         self.network = network
-        self.online = rng.random(n) < params.online_share
+        self.online = place_netizens(params, network, rng)
         self.activity = np.maximum(
             beta_by_moments(rng, params.activity_mean, params.activity_sd, n), 1e-6
         )
@@ -370,9 +410,11 @@ class Population:
         """Citizens take in this hour's answers, all at once.
 
         Args:
-            answers: filers by what they got: "solved" (demand met: demand cleared, trust
-                up, calmed), "unsolved" and "templated" (trust down; the demand comes
-                back, so they may file again), "holding" (a small gain).
+            answers: (citizens, issues) by what they got: "solved" (trust up; if they
+                still hold a demand about that issue it is met: cleared, and they calm
+                down if engaged with it), "unsolved" and "templated" (trust down; the
+                demand about that issue comes back, so they may file again), "holding" (a
+                small gain).
             public_solved: issues that got a solving answer on a public channel: their
                 engaged audience calms with ``public_calm_prob`` and gains a share
                 ``audience_weight`` of the filer's gain.
@@ -384,20 +426,23 @@ class Population:
         Seeing others answered moves trust too: that public answers calm an issue's
         audience is our own rule for the theses' "visible response".
         """
-        none = np.zeros(0, np.int64)
-        solved = answers.get("solved", none)
+        none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        solved, about = answers.get("solved", none)
         self.shift_trust(solved, params.solved_trust_gain)
-        self.demand[solved] = NO_ISSUE
-        self.filed_for[solved] = NO_ISSUE
-        self.state[solved[self.state[solved] == ENGAGED]] = SETTLED
+        still = self.demand[solved] == about  # the demand they still hold is met
+        met = solved[still]
+        self.state[met[(self.state[met] == ENGAGED) & (self.issue[met] == about[still])]] = SETTLED
+        self.demand[met] = NO_ISSUE
+        self.filed_for[met] = NO_ISSUE
         for key, loss in (
             ("unsolved", params.unsolved_trust_loss),
             ("templated", params.templated_trust_loss),
         ):
-            who = answers.get(key, none)
+            who, about = answers.get(key, none)
             self.shift_trust(who, -loss)
-            self.filed_for[who] = NO_ISSUE
-        self.shift_trust(answers.get("holding", none), params.holding_trust_gain)
+            back = who[self.filed_for[who] == about]  # the demand comes back: file again
+            self.filed_for[back] = NO_ISSUE
+        self.shift_trust(answers.get("holding", none)[0], params.holding_trust_gain)
         if public_solved.size or public_unsolved.size:
             issue = self.issue[self.engaged]
             seen = self.engaged[np.isin(issue, public_solved)]

@@ -248,19 +248,5 @@ class Incidents:
         ``affected_citizens`` are reached; the last layer is sampled at random. Fewer are
         returned only when the citizen's connected component is smaller.
         """
-        size = min(self.params.affected_citizens, network.n)
         start = int(self.rng.integers(network.n))
-        chosen = np.array([start], dtype=np.int64)
-        seen = np.zeros(network.n, dtype=bool)
-        seen[start] = True
-        layer = chosen
-        while chosen.size < size and layer.size:
-            _, nbrs = network.edge_endpoints(layer)
-            nbrs = np.unique(nbrs)
-            nbrs = nbrs[~seen[nbrs]]
-            if nbrs.size > size - chosen.size:
-                nbrs = self.rng.choice(nbrs, size=size - chosen.size, replace=False)
-            seen[nbrs] = True
-            chosen = np.concatenate([chosen, nbrs])
-            layer = nbrs
-        return chosen
+        return network.ball(start, self.params.affected_citizens, self.rng)

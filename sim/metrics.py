@@ -105,7 +105,7 @@ def mean_trust_offline(model: GovSimModel) -> float:
 
 
 def backlog(model: GovSimModel) -> int:
-    """Cases opened and not yet answered (0 without a government)."""
+    """Cases that reached a desk and are not yet answered, open false alarms included."""
     return model.government.open_cases() if model.government else 0
 
 
@@ -115,8 +115,8 @@ def cases_in_service(model: GovSimModel) -> int:
 
 
 def answers_given(model: GovSimModel) -> int:
-    """Final answers that went out during this hour."""
-    return model.government.answers_this_hour if model.government else 0
+    """Final answers that went out during the past hour."""
+    return model.government.answers_last_hour if model.government else 0
 
 
 def cases_opened(model: GovSimModel) -> int:
@@ -194,7 +194,7 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
     if gov is None:
         return {}
     now = float(model.time)
-    real = [c for c in gov.cases if c.entered and not c.false_alarm]
+    real = gov.real_cases()
     closed = [c for c in real if c.closed is not None]
     resolved = [c for c in closed if c.outcome == "solved"]
     first = np.array([c.first_response - c.opened for c in real if c.first_response is not None])
@@ -215,7 +215,7 @@ def government_summary(model: GovSimModel) -> dict[str, Any]:
         "response_time_hours_mean": _mean(times),
         "response_time_hours_median": float(np.median(times)) if times.size else float("nan"),
         "response_time_hours_p95": float(np.percentile(times, 95)) if times.size else float("nan"),
-        "backlog_final": gov.open_cases(),
+        "backlog_final": len(real) - len(closed),
         "staff_utilisation": busy / staff_hours if staff_hours else 0.0,
         "online_resolution_rate": _share(sum(c.outcome == "solved" for c in online), len(online)),
         "offline_resolution_rate": _share(

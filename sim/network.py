@@ -155,6 +155,30 @@ class Network:
         position += np.arange(position.size, dtype=np.int64)
         return src, self.indices[position]
 
+    def ball(
+        self, start: int, size: int, rng: np.random.Generator, blocked: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Up to ``size`` citizens nearest to ``start``, found breadth-first.
+
+        Layer by layer from ``start``; the last layer is sampled at random (from ``rng``)
+        to hit ``size`` exactly. Fewer come back only when the component (without the
+        ``blocked`` citizens, a boolean mask) is smaller. O(size * degree), never O(n).
+        """
+        size = min(size, self.n)
+        chosen = np.array([start], dtype=np.int64)
+        layer = chosen
+        while chosen.size < size and layer.size:
+            _, nbrs = self.edge_endpoints(layer)
+            nbrs = np.unique(nbrs).astype(np.int64)
+            nbrs = nbrs[~np.isin(nbrs, chosen)]
+            if blocked is not None:
+                nbrs = nbrs[~blocked[nbrs]]
+            if nbrs.size > size - chosen.size:
+                nbrs = rng.choice(nbrs, size=size - chosen.size, replace=False)
+            chosen = np.concatenate([chosen, nbrs])
+            layer = nbrs
+        return chosen
+
     def to_networkx(self, nodes: np.ndarray | None = None) -> "networkx.Graph":
         """The graph as a ``networkx.Graph`` with citizen ids as node labels.
 

@@ -63,6 +63,7 @@ CASE_COLUMNS = (
     "outcome",
     "transfers",
     "n_filers",
+    "false_alarm",
 )
 
 
@@ -155,6 +156,7 @@ def cases_table(model: GovSimModel) -> pd.DataFrame:
             "outcome": pd.Series([c.outcome for c in cases], dtype=object),
             "transfers": np.array([c.transfers for c in cases], dtype=np.int64),
             "n_filers": np.array([len(c.filers) for c in cases], dtype=np.int64),
+            "false_alarm": np.array([c.false_alarm for c in cases], dtype=bool),
         }
     )
     return table[list(CASE_COLUMNS)]
@@ -231,11 +233,7 @@ def plot_trust(series: pd.DataFrame, path: Path) -> None:
 
 def _real_cases(model: GovSimModel) -> list[Any]:
     """The cases :func:`sim.metrics.government_summary` counts (entered, no false alarms)."""
-    return [
-        c
-        for c in model.government.cases
-        if c.entered and c.outcome != "false_alarm" and not (c.issue < 0 and not c.filers)
-    ]
+    return model.government.real_cases()
 
 
 def _cases(count: int) -> str:

@@ -165,3 +165,26 @@ def test_neighbour_mean_handles_isolated_citizens():
     pop = Population(PopulationParams(n_citizens=4), net, np.random.default_rng(0))
     values = np.array([1.0, 0.0, 0.5, 0.7])
     assert pop.neighbour_mean(values).tolist() == [0.25, 1.0, 1.0, 0.7]
+
+
+def test_offline_citizens_are_exactly_counted_and_live_near_each_other():
+    from sim.citizens import place_netizens
+    from sim.network import BUILDERS
+
+    net = BUILDERS.get("small_world").build(
+        20_000, BUILDERS.get("small_world").Params(), np.random.default_rng(0), ROOT
+    )
+
+    def offline_neighbour_share(clustering: float) -> tuple[int, float]:
+        params = PopulationParams(
+            n_citizens=20_000, online_share=0.8, offline_clustering=clustering
+        )
+        online = place_netizens(params, net, np.random.default_rng(1))
+        _, dst = net.edge_endpoints(np.flatnonzero(~online))
+        return int((~online).sum()), float((~online[dst]).mean())
+
+    count_random, share_random = offline_neighbour_share(0.0)
+    count_local, share_local = offline_neighbour_share(1.0)
+    assert count_random == count_local == 4000
+    assert share_random == pytest.approx(0.2, abs=0.02)  # scattered: like anyone else
+    assert share_local > 2.5 * share_random  # clustered: their ties are mostly offline too

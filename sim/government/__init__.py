@@ -86,18 +86,39 @@ class GovernmentParams:
     security: SecurityParams = param(SecurityParams(), "security incidents")
 
     def problems(self) -> list[tuple[str, str]]:
-        """Cross-key checks: at least one level and one channel, channel kinds unique."""
+        """Cross-key checks: levels and channels declared, kinds unique, a desk per channel."""
         out = []
         if not self.levels:
             out.append(("levels", "must declare at least one level, got none"))
         if not self.channels:
             out.append(("channels", "must declare at least one channel, got none"))
+        if (
+            self.platform.kind == "separate"
+            and self.levels
+            and self.levels[0].staff < len(self.channels)
+        ):
+            out.append(
+                (
+                    "levels[0].staff",
+                    f"must be >= the number of channels ({len(self.channels)}) on a separate "
+                    f"platform, one desk each, got {self.levels[0].staff}",
+                )
+            )
         kinds = [c.kind for c in self.channels]
         for kind in sorted({k for k in kinds if kinds.count(k) > 1}):
             out.append(
                 ("channels", f"each kind at most once, got {kind!r} {kinds.count(kind)} times")
             )
         return out
+
+
+def _first_per_citizen(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(citizens, issues) from (citizen, issue) pairs, each citizen once (its first pair)."""
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    array = np.asarray(pairs, dtype=np.int64)
+    _, first = np.unique(array[:, 0], return_index=True)
+    return array[first, 0], array[first, 1]
 
 
 class Government:
@@ -150,7 +171,8 @@ class Government:
         self.rejected = 0
         self.false_alarms = 0
         self.security_incidents = 0
-        self.answers_this_hour = 0
+        self.answers_last_hour = 0
+        self._closed_mark = 0
         self.opened = 0
         self.closed = 0
 
@@ -199,7 +221,9 @@ class Government:
 
     def hour(self, hour: int) -> None:
         """One hour of the government: security, filings, monitoring, review, reactions."""
-        self.answers_this_hour = 0
+        # final answers that went out during the past hour, as Mesa events
+        self.answers_last_hour = self.closed - self._closed_mark
+        self._closed_mark = self.closed
         self._security(hour)
         if self.params.arrivals.kind == "poisson":
             self._poisson_filings(hour)
@@ -260,13 +284,7 @@ class Government:
         for who, c, issue, offset in zip(
             filers.tolist(), channel.tolist(), issues.tolist(), offsets.tolist(), strict=True
         ):
-            self._file(
-                int(who),
-                int(c),
-                int(issue),
-                hour + offset + self.channels[c].delay_hours,
-                bool(citizens.online[who]),
-            )
+            self._file(int(who), int(c), int(issue), hour + offset, bool(citizens.online[who]))
 
     def _poisson_filings(self, hour: int) -> None:
         params = self.params.arrivals.params
@@ -282,7 +300,8 @@ class Government:
             self._later(t + self.channels[c].delay_hours, "arrive", case)
 
     def _file(self, who: int, channel: int, issue: int, when: float, online: bool) -> None:
-        """A filing reaches the platform: merged into an open ticket, or a new case."""
+        """A filing at time ``when``: merged into an open ticket, or a new case that reaches
+        its desk after the channel's delay."""
         self.filings += 1
         if self.platform.merges and issue in self.open_ticket:
             self.open_ticket[issue].filers.append(who)
@@ -290,10 +309,9 @@ class Government:
             return
         severity = float(self.model.issues.severity[issue])
         case = self._new_case(issue, severity, [who], channel, online, when)
-        case.seen_online = self.channels[channel].online_only
         if self.platform.merges:
             self.open_ticket[issue] = case
-        self._later(when, "arrive", case)
+        self._later(when + self.channels[channel].delay_hours, "arrive", case)
 
     def _new_case(
         self,
@@ -394,14 +412,13 @@ class Government:
             case.outcome = "templated" if case.templated else "unsolved"
         if self.open_ticket.get(case.issue) is case:
             del self.open_ticket[case.issue]
-        self.answers_this_hour += 1
         self._deliveries.append((case.outcome, case))
 
     def _react(self) -> None:
         """Citizens take in the answers that went out since the last hour."""
         if not self._deliveries:
             return
-        groups: dict[str, list[int]] = {
+        groups: dict[str, list[tuple[int, int]]] = {
             "solved": [],
             "unsolved": [],
             "templated": [],
@@ -411,15 +428,15 @@ class Government:
         for outcome, case in self._deliveries:
             if outcome == "false_alarm":
                 continue
-            groups[outcome].extend(case.filers)
+            groups[outcome].extend((who, case.issue) for who in case.filers)
             if outcome == "holding" or case.issue == NO_ISSUE:
                 continue
             public = case.channel < 0 or self.channels[case.channel].public
             if public:
                 (public_solved if outcome == "solved" else public_unsolved).add(case.issue)
         self._deliveries.clear()
-        answers = {k: np.unique(np.asarray(v, dtype=np.int64)) for k, v in groups.items()}
-        self.model.citizens.acknowledge(answers["holding"], float(self.model.time))
+        answers = {k: _first_per_citizen(v) for k, v in groups.items()}
+        self.model.citizens.acknowledge(answers["holding"][0], float(self.model.time))
         self.model.citizens.react(
             answers,
             np.fromiter(public_solved, dtype=np.int64),
@@ -429,6 +446,10 @@ class Government:
         )
 
     # ------------------------------------------------------------------ measures
+
+    def real_cases(self) -> list[Case]:
+        """Cases that reached a desk, false alarms of monitoring left out: what outcomes count."""
+        return [c for c in self.cases if c.entered and not c.false_alarm]
 
     def backlog_by_level(self) -> list[int]:
         """Cases waiting or in service at each level."""

@@ -93,13 +93,17 @@ class Separate:
 
     @staticmethod
     def desks(channels: tuple[ChannelParams, ...], staff: int) -> list[tuple[str, int, list[int]]]:
-        """One front-line desk per channel, staff split by ``staff_share`` (at least 1 each)."""
+        """One front-line desk per channel: one staff member each, the rest by ``staff_share``.
+
+        The rest is split by largest remainders, so the desks add up to ``staff`` exactly
+        (validation guarantees ``staff >= len(channels)``).
+        """
         shares = np.array([c.staff_share for c in channels], dtype=float)
-        counts = np.maximum(1, np.floor(staff * shares / shares.sum()).astype(int))
-        # hand out what rounding left over, largest remainders first
+        rest = max(staff - len(channels), 0)
+        exact = rest * shares / shares.sum()
+        counts = 1 + np.floor(exact).astype(int)
         left = staff - int(counts.sum())
-        remainders = staff * shares / shares.sum() - np.floor(staff * shares / shares.sum())
-        for i in np.argsort(-remainders, kind="stable")[: max(left, 0)]:
+        for i in np.argsort(-(exact - np.floor(exact)), kind="stable")[: max(left, 0)]:
             counts[i] += 1
         return [
             (c.kind, int(n), [i]) for i, (c, n) in enumerate(zip(channels, counts, strict=True))

@@ -68,8 +68,6 @@ class Case:
         filers: citizens whose demand it carries (several when duplicates are merged).
         channel: index of the channel it came through (-1: opened by monitoring).
         online: whether the first filer is a netizen (monitoring cases count as online).
-        seen_online: whether the case came in online (an online channel or monitoring), so
-            that volume-based monitoring can see it.
         opened: time it was filed (hours).
         route: the levels it will pass through, in order; ``step`` is where it is now.
         first_response: time of the first reply to the citizen (holding or final), or None.
@@ -95,7 +93,6 @@ class Case:
         "outcome",
         "priority",
         "route",
-        "seen_online",
         "severity",
         "solves",
         "step",
@@ -133,7 +130,6 @@ class Case:
         self.unit_arrival = opened
         self.entered = False
         self.false_alarm = False
-        self.seen_online = online
 
 
 # ----------------------------------------------------------------------------- structures
@@ -213,11 +209,10 @@ def by_attention(case: Case, issues: Issues) -> float:
 def by_online_volume(case: Case, issues: Issues) -> float:
     """Loudest issue online first: the big-data trap of answering volume, not need.
 
-    A case that came in offline (hotline, counter) is invisible to the volume measure and
-    goes to the back, behind every case seen online: the "netizens are the whole people"
-    trap of the theses.
+    Issues that live among offline citizens make little noise online and wait, whatever
+    channel their case came through: the theses' "netizens are the whole people" trap.
     """
-    if not case.seen_online or case.issue < 0:
+    if case.issue < 0:
         return 0.0
     return -float(issues.attention_online[case.issue])
 
