@@ -225,10 +225,7 @@ class Government:
         self.answers_last_hour = self.closed - self._closed_mark
         self._closed_mark = self.closed
         self._security(hour)
-        if self.params.arrivals.kind == "poisson":
-            self._poisson_filings(hour)
-        else:
-            self._citizen_filings(hour)
+        self.arrivals.arrive(self, hour)
         self._monitor(hour)
         every = self.policy.review_every_hours(self.params.policy.params)
         if every and hour % every == 0:
@@ -259,7 +256,8 @@ class Government:
     def _refile_hours(self) -> float:
         return self.params.platform.params.refile_after_hours
 
-    def _citizen_filings(self, hour: int) -> None:
+    def citizen_filings(self, hour: int) -> None:
+        """Engaged citizens file (see ``ARRIVALS['citizens']``); cases reach desks as events."""
         citizens = self.model.citizens
         candidates = citizens.unfiled(self._refile_hours(), float(hour))
         if candidates.size == 0:
@@ -286,7 +284,8 @@ class Government:
         ):
             self._file(int(who), int(c), int(issue), hour + offset, bool(citizens.online[who]))
 
-    def _poisson_filings(self, hour: int) -> None:
+    def poisson_filings(self, hour: int) -> None:
+        """A Poisson stream of synthetic cases over the coming hour (``ARRIVALS['poisson']``)."""
         params = self.params.arrivals.params
         rng = self.filing_rng
         k = int(rng.poisson(params.rate_per_hour))

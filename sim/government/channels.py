@@ -14,6 +14,7 @@ for the queueing reductions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,15 @@ def default_channels() -> tuple[ChannelParams, ...]:
 PLATFORMS: Registry = Registry("platform mode")
 
 
+@dataclass(frozen=True)
+class RefileParams:
+    """Scenario keys of both platform modes."""
+
+    refile_after_hours: float = param(
+        72.0, "hours without an answer or update after which a citizen files again", gt=0
+    )
+
+
 @PLATFORMS.register("separate")
 class Separate:
     """Each channel has its own front-line desk and staff; duplicates become separate cases.
@@ -84,12 +94,7 @@ class Separate:
     """
 
     merges = False
-
-    @dataclass(frozen=True)
-    class Params:
-        refile_after_hours: float = param(
-            72.0, "hours without an answer after which a citizen files again elsewhere", gt=0
-        )
+    Params = RefileParams
 
     @staticmethod
     def desks(channels: tuple[ChannelParams, ...], staff: int) -> list[tuple[str, int, list[int]]]:
@@ -119,12 +124,7 @@ class Integrated:
     """
 
     merges = True
-
-    @dataclass(frozen=True)
-    class Params:
-        refile_after_hours: float = param(
-            72.0, "hours without an answer after which a citizen files again", gt=0
-        )
+    Params = RefileParams
 
     @staticmethod
     def desks(channels: tuple[ChannelParams, ...], staff: int) -> list[tuple[str, int, list[int]]]:
@@ -153,6 +153,11 @@ class FromCitizens:
             0.1, "chance per hour that a fully trusting engaged citizen files", ge=0, le=1
         )
 
+    @staticmethod
+    def arrive(government: Any, hour: int) -> None:
+        """This hour's filings by citizens."""
+        government.citizen_filings(hour)
+
 
 @ARRIVALS.register("poisson")
 class Poisson:
@@ -167,6 +172,11 @@ class Poisson:
     class Params:
         rate_per_hour: float = param(5.0, "filings per hour", gt=0)
         severity: float = param(0.5, "severity of every filing", ge=0, le=1)
+
+    @staticmethod
+    def arrive(government: Any, hour: int) -> None:
+        """This hour's Poisson filings."""
+        government.poisson_filings(hour)
 
 
 def channel_choice(
