@@ -93,15 +93,15 @@ class GovernmentParams:
         if not self.channels:
             out.append(("channels", "must declare at least one channel, got none"))
         if (
-            self.platform.kind == "separate"
+            PLATFORMS.get(self.platform.kind).desk_per_channel
             and self.levels
             and self.levels[0].staff < len(self.channels)
         ):
             out.append(
                 (
                     "levels[0].staff",
-                    f"must be >= the number of channels ({len(self.channels)}) on a separate "
-                    f"platform, one desk each, got {self.levels[0].staff}",
+                    f"must be >= the number of channels ({len(self.channels)}) on the "
+                    f"{self.platform.kind!r} platform, one desk each, got {self.levels[0].staff}",
                 )
             )
         kinds = [c.kind for c in self.channels]

@@ -94,6 +94,7 @@ class Separate:
     """
 
     merges = False
+    desk_per_channel = True
     Params = RefileParams
 
     @staticmethod
@@ -124,6 +125,7 @@ class Integrated:
     """
 
     merges = True
+    desk_per_channel = False
     Params = RefileParams
 
     @staticmethod
