@@ -51,7 +51,7 @@ class PopulationParams:
         0.78, "share of citizens who are netizens and post online (CNNIC 2024: 78% of Chinese)"
     )
     offline_clustering: float = probability(
-        0.8,
+        0.0,
         "share of offline citizens who live in clusters of neighbours (the digital divide is "
         "local: villages, care homes) rather than scattered at random",
     )

@@ -76,7 +76,7 @@ class GovernmentParams:
     )
     transfer_delay_hours: float = param(24.0, "hours a bounced case takes to come back", ge=0)
     templated_prob: float = probability(
-        0.3, "chance a front-line answer is a templated reply (formalism, no audit)"
+        0.2, "chance a front-line answer is a templated reply (formalism, no audit)"
     )
     review_prob: float = probability(
         0.5, "chance a level above the front line checks a draft closely (see ODD: review)"
