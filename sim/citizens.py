@@ -77,7 +77,8 @@ def place_netizens(
 
     A share ``offline_clustering`` of them are placed in balls of ``offline_cluster_size``
     neighbours around random centres (the digital divide is local, so offline citizens
-    know each other); the rest are scattered uniformly. Our own rule: with clustering,
+    know each other), never taking in a hub (degree above twice the mean: hubs are the
+    online influencers); the rest are scattered uniformly. Our own rule: with clustering,
     issues that arise among offline citizens stay quiet online, which is what makes
     listening only online a trap (Mellon & Prosser 2017: online users are not the public).
     """
@@ -85,17 +86,21 @@ def place_netizens(
     n_offline = round((1.0 - params.online_share) * n)
     offline = np.zeros(n, dtype=bool)
     clustered = round(params.offline_clustering * n_offline)
+    degree = np.diff(network.indptr)
+    hubs = degree > 2 * max(degree.mean(), 1.0)  # hubs are online: clusters grow around them
     placed = 0
     while placed < clustered:
         if placed < n // 2:  # mostly free: draw until a free citizen (few retries)
             start = int(rng.integers(n))
-            while offline[start]:
+            while offline[start] or hubs[start]:
                 start = int(rng.integers(n))
         else:
-            free = np.flatnonzero(~offline)
+            free = np.flatnonzero(~offline & ~hubs)
+            if free.size == 0:
+                break
             start = int(free[rng.integers(free.size)])
         size = min(params.offline_cluster_size, clustered - placed)
-        ball = network.ball(start, size, rng, blocked=offline)
+        ball = network.ball(start, size, rng, blocked=offline | hubs)
         offline[ball] = True
         placed += ball.size
     rest = n_offline - placed

@@ -188,3 +188,16 @@ def test_offline_citizens_are_exactly_counted_and_live_near_each_other():
     assert count_random == count_local == 4000
     assert share_random == pytest.approx(0.2, abs=0.02)  # scattered: like anyone else
     assert share_local > 2.5 * share_random  # clustered: their ties are mostly offline too
+
+
+def test_offline_clusters_leave_the_hubs_online():
+    from sim.citizens import place_netizens
+    from sim.network import BUILDERS
+
+    builder = BUILDERS.get("scale_free")
+    net = builder.build(20_000, builder.Params(), np.random.default_rng(0), ROOT)
+    params = PopulationParams(n_citizens=20_000, online_share=0.8, offline_clustering=1.0)
+    online = place_netizens(params, net, np.random.default_rng(1))
+    degree = net.degree()
+    assert int((~online).sum()) == 4000
+    assert online[degree > 2 * degree.mean()].all()
