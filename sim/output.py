@@ -212,7 +212,15 @@ def plot_trust(series: pd.DataFrame, path: Path) -> None:
     fig, (ax, ax2) = plt.subplots(
         2, 1, figsize=(9, 5.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
     )
-    ax.plot(series["hour"], series["mean_trust"], color="k", lw=1.8, label="all citizens")
+    ax.plot(
+        series["hour"],
+        series["mean_trust"],
+        color="k",
+        lw=1.2,
+        ls="--",
+        zorder=3,
+        label="all citizens",
+    )
     ax.plot(series["hour"], series["mean_trust_online"], color="tab:blue", label="netizens")
     ax.plot(series["hour"], series["mean_trust_offline"], color="tab:orange", label="offline")
     ax.set_ylim(0, 1)
