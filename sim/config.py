@@ -64,10 +64,6 @@ class Scenario:
         """The folder that relative paths in the scenario are resolved against."""
         return Path(self.source).resolve().parent if self.source else Path.cwd()
 
-    def replace(self, **sections: Any) -> Scenario:
-        """A copy with whole sections replaced (for tests; files and ``--set`` validate)."""
-        return dataclasses.replace(self, **sections)
-
 
 # --------------------------------------------------------------------------- errors
 

@@ -53,22 +53,16 @@ class GovSimModel(mesa.Model):
         scenario: the validated scenario.
         seed: overrides ``scenario.run.seed``; the run is fully determined by scenario
             and seed.
-        network: a network to reuse instead of building one (must match the scenario's
-            population size); for tests and views that rebuild models on one world.
     """
 
-    def __init__(
-        self, scenario: Scenario, *, seed: int | None = None, network: Network | None = None
-    ):
+    def __init__(self, scenario: Scenario, *, seed: int | None = None):
         seed = scenario.run.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.seed = seed
         self.config = scenario
         self.scenario_hash = scenario_hash(scenario)
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
-        self.network = (
-            network if network is not None else build_network(scenario, self.streams["network"])
-        )
+        self.network = build_network(scenario, self.streams["network"])
         self.citizens = Population(
             scenario.population, self.network, self.streams["population"], scenario.trust.fixed
         )

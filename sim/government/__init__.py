@@ -253,13 +253,11 @@ class Government:
         citizens = self.model.citizens
         citizens.shift_trust(np.flatnonzero(citizens.online), -sec.trust_loss)
 
-    def _refile_hours(self) -> float:
-        return self.params.platform.params.refile_after_hours
-
     def citizen_filings(self, hour: int) -> None:
         """Engaged citizens file (see ``ARRIVALS['citizens']``); cases reach desks as events."""
         citizens = self.model.citizens
-        candidates = citizens.unfiled(self._refile_hours(), float(hour))
+        refile = self.params.platform.params.refile_after_hours
+        candidates = citizens.unfiled(refile, float(hour))
         if candidates.size == 0:
             return
         p = self.params.arrivals.params.filing_prob_per_hour * citizens.trust[candidates]
@@ -296,7 +294,7 @@ class Government:
             if c < 0:
                 continue
             case = self._new_case(NO_ISSUE, params.severity, [], c, True, t)
-            self._later(t + self.channels[c].delay_hours, "arrive", case)
+            self._open(case, t + self.channels[c].delay_hours)
 
     def _file(self, who: int, channel: int, issue: int, when: float, online: bool) -> None:
         """A filing at time ``when``: merged into an open ticket, or a new case that reaches
@@ -308,9 +306,7 @@ class Government:
             return
         severity = float(self.model.issues.severity[issue])
         case = self._new_case(issue, severity, [who], channel, online, when)
-        if self.platform.merges:
-            self.open_ticket[issue] = case
-        self._later(when + self.channels[channel].delay_hours, "arrive", case)
+        self._open(case, when + self.channels[channel].delay_hours)
 
     def _new_case(
         self,
@@ -330,6 +326,13 @@ class Government:
         if hold is not None and filers:
             self._later(when + hold, "holding", case)
         return case
+
+    def _open(self, case: Case, arrive_at: float) -> None:
+        """Register a new case (as its issue's ticket on a merging platform) and send it to
+        its first desk at ``arrive_at``."""
+        if self.platform.merges and case.issue != NO_ISSUE:
+            self.open_ticket[case.issue] = case
+        self._later(arrive_at, "arrive", case)
 
     def _enter(self, case: Case) -> None:
         """A case reaches the desk of its current level."""
@@ -356,18 +359,14 @@ class Government:
             if self.platform.merges and issue in self.open_ticket:
                 continue
             when = hour + params.delay_hours
-            case = self._new_case(
-                issue, float(self.model.issues.severity[issue]), [], -1, True, when
-            )
-            if self.platform.merges:
-                self.open_ticket[issue] = case
-            self._later(when, "arrive", case)
+            severity = float(self.model.issues.severity[issue])
+            self._open(self._new_case(issue, severity, [], -1, True, when), when)
         for _ in range(false_alarms):
             self.false_alarms += 1
             when = hour + self.rng.random()
             case = self._new_case(NO_ISSUE, 0.0, [], -1, True, when)
             case.false_alarm = True
-            self._later(when, "arrive", case)
+            self._open(case, when)
 
     # ------------------------------------------------------------------ service
 

@@ -91,7 +91,6 @@ class Case:
         "online",
         "opened",
         "outcome",
-        "priority",
         "route",
         "severity",
         "solves",
@@ -126,7 +125,6 @@ class Case:
         self.templated = False
         self.outcome: str | None = None
         self.transfers = 0
-        self.priority = 0.0
         self.unit_arrival = opened
         self.entered = False
         self.false_alarm = False
@@ -275,7 +273,6 @@ class Unit(mesa.Agent):
         self._last_change = float(model.time)
         self.queue_area = 0.0
         self.waits: list[float] = []
-        self.arrivals = 0
 
     # ------------------------------------------------------------------ flow
 
@@ -287,13 +284,12 @@ class Unit(mesa.Agent):
     def arrive(self, case: Case) -> None:
         """A case reaches this unit: served at once by an idle staff member, or queued."""
         self._account()
-        self.arrivals += 1
         case.unit_arrival = float(self.model.time)
         if self.idle:
             self._start(self.idle.pop(self._pick_idle()), case)
         else:
-            case.priority = self.priority(case, self.issues)
-            heapq.heappush(self.queue, (case.priority, next(self._order), case))
+            key = self.priority(case, self.issues)
+            heapq.heappush(self.queue, (key, next(self._order), case))
 
     def _pick_idle(self) -> int:
         return int(self.stream.integers(len(self.idle))) if len(self.idle) > 1 else 0
@@ -324,12 +320,10 @@ class Unit(mesa.Agent):
 
     def reprioritise(self) -> None:
         """Re-key the waiting cases with fresh measurements (iterative policy)."""
-        entries = []
-        for _, order, case in self.queue:
-            case.priority = self.priority(case, self.issues)
-            entries.append((case.priority, order, case))
-        heapq.heapify(entries)
-        self.queue = entries
+        self.queue = [
+            (self.priority(case, self.issues), order, case) for _, order, case in self.queue
+        ]
+        heapq.heapify(self.queue)
 
     def give_idle(self, other: Unit) -> bool:
         """Move one idle staff member to ``other`` (keeps at least one here)."""
