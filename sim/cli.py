@@ -1,12 +1,19 @@
 """The ``govsim`` command line: run a scenario, check scenario files, show a resolved scenario.
 
-Bad input (a missing or invalid scenario, a malformed network file) prints one line per
-problem and exits with status 2; no traceback reaches the user.
+Other commands live beside the capability they expose: each module named in
+:data:`COMMAND_MODULES` has ``add_command(commands)``, which adds its subparser and sets
+``handler`` (a function ``args -> exit status``) with ``set_defaults``. Keep those
+modules light to import: load heavy libraries inside the handler.
+
+Bad input (anything raising :class:`sim.errors.InputError`: a missing or invalid
+scenario, a malformed network file, ...) prints its message and exits with status 2;
+no traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -14,9 +21,12 @@ from pathlib import Path
 
 from sim import __version__
 from sim.config import ScenarioError, load, to_toml
-from sim.network import NetworkError
+from sim.errors import InputError
 
 EXIT_BAD_INPUT = 2
+
+#: Modules that add a command with ``add_command(commands)``, in the order of ``--help``.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,9 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_validate)
 
     scenario = commands.add_parser("scenario", help="inspect scenarios")
     scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
@@ -57,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("file")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    show.set_defaults(handler=_show)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_command(commands)
     return parser
 
 
@@ -117,15 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``govsim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "validate":
-            return _validate(args)
-        return _show(args)
+        return args.handler(args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except NetworkError as exc:
+    except InputError as exc:
         print(f"govsim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.citizens import PopulationParams, ReactionParams, SpreadParams, TrustParams
+from sim.errors import InputError
 from sim.government import GovernmentParams
 from sim.issues import IncidentParams, LifecycleParams
 from sim.network import BUILDERS
@@ -84,7 +85,7 @@ class Problem:
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario that cannot be used; ``problems`` lists everything wrong with it."""
 
     def __init__(self, problems: list[Problem]):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.params import param, probability
 from sim.registry import Registry
 
@@ -42,7 +43,7 @@ __all__ = [
 MAX_CITIZENS = np.iinfo(np.int32).max
 
 
-class NetworkError(ValueError):
+class NetworkError(InputError):
     """A network that cannot be built: a malformed edge-list file, impossible parameters.
 
     The message is one line. Where a file is involved it reads
