@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +22,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from sim import __version__, metrics
 from sim.config import to_toml
+from sim.files import atomic_write
 from sim.issues import Stage
 
 if TYPE_CHECKING:
@@ -67,17 +65,6 @@ CASE_COLUMNS = (
 )
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _json_ready(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -107,21 +94,21 @@ def write_run(model: GovSimModel, out: str | Path) -> dict[str, Path]:
         ("issues.parquet", issues),
         ("attention.parquet", attention),
     ):
-        _atomic(paths[name], lambda p, f=frame: f.to_parquet(p, index=False))
+        atomic_write(paths[name], lambda p, f=frame: f.to_parquet(p, index=False))
 
     summary = {k: _json_ready(v) for k, v in metrics.summary(model).items()}
     summary["govsim_version"] = __version__
     summary["scenario_file"] = model.config.source
     text = json.dumps(summary, indent=2, allow_nan=False) + "\n"
-    _atomic(paths["summary.json"], lambda p: p.write_text(text))
-    _atomic(paths["scenario.toml"], lambda p: p.write_text(to_toml(model.config)))
+    atomic_write(paths["summary.json"], lambda p: p.write_text(text))
+    atomic_write(paths["scenario.toml"], lambda p: p.write_text(to_toml(model.config)))
 
-    _atomic(paths["attention.png"], lambda p: plot_attention(model, p))
-    _atomic(paths["trust.png"], lambda p: plot_trust(timeseries, p))
+    atomic_write(paths["attention.png"], lambda p: plot_attention(model, p))
+    atomic_write(paths["trust.png"], lambda p: plot_trust(timeseries, p))
     if has_government:
         cases = cases_table(model)
-        _atomic(paths["cases.parquet"], lambda p: cases.to_parquet(p, index=False))
-        _atomic(paths["response.png"], lambda p: plot_response(model, timeseries, p))
+        atomic_write(paths["cases.parquet"], lambda p: cases.to_parquet(p, index=False))
+        atomic_write(paths["response.png"], lambda p: plot_response(model, timeseries, p))
     return paths
 
 
