@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from sim import __version__, metrics
@@ -149,14 +150,32 @@ def cases_table(model: GovSimModel) -> pd.DataFrame:
     return table[list(CASE_COLUMNS)]
 
 
+def _save(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=110, format="png")
+
+
 def plot_attention(model: GovSimModel, path: Path, top: int = 8) -> None:
     """Attention share of each issue over time (the ``top`` largest labelled), and crises."""
+    _save(attention_figure(model, top), path)
+
+
+def attention_figure(
+    model: GovSimModel,
+    top: int = 8,
+    figsize: tuple[float, float] = (9, 6),
+    colours: dict[int, str] | None = None,
+) -> Figure:
+    """The figure of :func:`plot_attention` (also drawn live by the view).
+
+    Args:
+        colours: issue id -> colour of its line; by default the ``top`` issues take
+            matplotlib's colour cycle in order of peak attention.
+    """
     history = pd.DataFrame(model.issues.attention_history())
     n = model.citizens.n
     threshold = model.issues.crisis / n
-    fig, (ax, ax2) = plt.subplots(
-        2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-    )
+    fig = Figure(figsize=figsize)
+    ax, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     if not history.empty:
         peaks = history.groupby("issue")["attention"].max().sort_values(ascending=False)
         labelled = list(peaks.index[:top])
@@ -168,7 +187,11 @@ def plot_attention(model: GovSimModel, path: Path, top: int = 8) -> None:
             rows = history[history["issue"] == issue]
             sev = model.issues.severity[issue]
             ax.plot(
-                rows["hour"], rows["attention"] / n, lw=1.6, label=f"issue {issue} (sev {sev:.2f})"
+                rows["hour"],
+                rows["attention"] / n,
+                lw=1.6,
+                label=f"issue {issue} (sev {sev:.2f})",
+                color=None if colours is None else colours.get(int(issue)),
             )
         ax.legend(loc="upper right", fontsize=8, ncol=2)
     ax.axhline(threshold, color="crimson", ls="--", lw=1)
@@ -190,15 +213,18 @@ def plot_attention(model: GovSimModel, path: Path, top: int = 8) -> None:
     ax2.set_xlabel("hour")
     ax2.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
+    return fig
 
 
 def plot_trust(series: pd.DataFrame, path: Path) -> None:
     """Mean trust of all, online and offline citizens, and the share with open demands."""
-    fig, (ax, ax2) = plt.subplots(
-        2, 1, figsize=(9, 5.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
-    )
+    _save(trust_figure(series), path)
+
+
+def trust_figure(series: pd.DataFrame, figsize: tuple[float, float] = (9, 5.5)) -> Figure:
+    """The figure of :func:`plot_trust` (also drawn live by the view)."""
+    fig = Figure(figsize=figsize)
+    ax, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     ax.plot(
         series["hour"],
         series["mean_trust"],
@@ -222,8 +248,7 @@ def plot_trust(series: pd.DataFrame, path: Path) -> None:
     ax2.set_xlabel("hour")
     ax2.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
+    return fig
 
 
 def _real_cases(model: GovSimModel) -> list[Any]:
@@ -317,7 +342,14 @@ SMOOTH_FROM_HOURS = 72
 
 
 def plot_response(model: GovSimModel, series: pd.DataFrame, path: Path) -> None:
-    """How fast the government answers, and where cases pile up.
+    """How fast the government answers, and where cases pile up (see :func:`response_figure`)."""
+    _save(response_figure(model, series), path)
+
+
+def response_figure(
+    model: GovSimModel, series: pd.DataFrame, figsize: tuple[float, float] = (13, 6.5)
+) -> Figure:
+    """How fast the government answers, and where cases pile up (also drawn live by the view).
 
     Left: histograms (log-spaced bins, log time axis) of the time from filing to the first
     response (a holding reply or the answer) and to the final answer, over the cases
@@ -334,7 +366,7 @@ def plot_response(model: GovSimModel, series: pd.DataFrame, path: Path) -> None:
     final = np.array([c.closed - c.opened for c in real if c.closed is not None])
     solved = sum(c.outcome == "solved" for c in real)
     levels = gov.params.levels
-    fig = plt.figure(figsize=(13, 6.5))
+    fig = Figure(figsize=figsize)
     grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.2))
     ax_first = fig.add_subplot(grid[0, 0])
     ax_final = fig.add_subplot(grid[1, 0], sharex=ax_first)
@@ -402,5 +434,4 @@ def plot_response(model: GovSimModel, series: pd.DataFrame, path: Path) -> None:
         f"{final.size} answered ({solved} solved), {len(real) - final.size} open"
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
+    return fig
