@@ -59,9 +59,13 @@ class PopulationParams:
     activity_mean: float = param(
         0.5, "mean chance per hour that an engaged citizen talks about the issue", gt=0, le=1
     )
-    activity_sd: float = param(0.2, "spread of activity across citizens (0: all equal)", ge=0)
+    activity_sd: float = param(
+        0.2, "standard deviation of activity across citizens (0: all equal)", ge=0, le=0.5
+    )
     trust_mean: float = probability(0.5, "mean initial trust in government, in [0, 1]")
-    trust_sd: float = param(0.15, "spread of initial trust across citizens (0: all equal)", ge=0)
+    trust_sd: float = param(
+        0.15, "standard deviation of initial trust across citizens (0: all equal)", ge=0, le=0.5
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         """Cross-key checks: a Beta law with that mean must admit that spread."""

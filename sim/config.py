@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import math
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -27,9 +29,9 @@ from sim.citizens import PopulationParams, ReactionParams, SpreadParams, TrustPa
 from sim.errors import InputError
 from sim.government import GovernmentParams
 from sim.issues import IncidentParams, LifecycleParams
-from sim.network import BUILDERS
+from sim.network import BUILDERS, MAX_CITIZENS
 from sim.params import Choice, choice, param
-from sim.registry import did_you_mean
+from sim.registry import choose_from, did_you_mean
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +66,39 @@ class Scenario:
     def base_dir(self) -> Path:
         """The folder that relative paths in the scenario are resolved against."""
         return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-table checks: the population fits the arrays, the network fits the population.
+
+        The network rules are the ones each builder enforces when it runs (``sim.network``),
+        checked here so that ``govsim validate`` finds them without building anything.
+        """
+        n = self.population.n_citizens
+        if n > MAX_CITIZENS:
+            return [("population.n_citizens", f"must be <= {MAX_CITIZENS}, got {n}")]
+        kind, params = self.network.kind, self.network.params
+        if kind == "erdos_renyi" and params.mean_degree > n - 1:
+            limit = f"n_citizens - 1 = {n - 1}"
+        elif kind == "small_world" and params.mean_degree >= n:
+            limit = f"n_citizens - 1 = {n - 1} (and even)"
+        elif kind == "scale_free" and params.mean_degree > _k_max(n, params.mean_degree):
+            limit = (
+                f"k_max = {_k_max(n, params.mean_degree)} (the smaller of n_citizens - 1 "
+                "and sqrt(n_citizens * mean_degree))"
+            )
+        else:
+            return []
+        return [
+            (
+                "network.mean_degree",
+                f"must be <= {limit} for {n} citizens, got {params.mean_degree}",
+            )
+        ]
+
+
+def _k_max(n: int, mean_degree: float) -> int:
+    """The largest degree of a ``scale_free`` network (Boguna et al. 2004's structural cut-off)."""
+    return min(n - 1, math.isqrt(math.floor(n * mean_degree)))
 
 
 # --------------------------------------------------------------------------- errors
@@ -117,6 +152,9 @@ def _key_lines(text: str) -> dict[str, int]:
                 table = f"{name}[{index}]"
             else:
                 table = name
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # [a.b.c] also points at a and a.b
+                lines.setdefault(".".join(parts[:depth]), number)
             lines.setdefault(table, number)
             continue
         if m := assign.match(raw):
@@ -147,15 +185,22 @@ def _line_for(lines: dict[str, int], key: str) -> int | None:
 
 
 def _describe(value: Any) -> str:
+    """A value as a message shows it: TOML words for tables and booleans, long ones cut."""
     if isinstance(value, dict):
         return "a table"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
-    if isinstance(value, str):
-        return repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= _LONGEST else f"{text[: _LONGEST - 3]}..."
+
+
+#: The longest value a message quotes in full.
+_LONGEST = 60
+
+#: Integers must fit the 64-bit arrays the model keeps them in.
+_INT_MAX = 2**63 - 1
 
 
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
@@ -174,12 +219,13 @@ class _Validator:
         if not isinstance(raw, dict):
             self.fail(path, f"must be a table, got {_describe(raw)}")
             return None
+        before = len(self.problems)
         hints = typing.get_type_hints(cls)
         fields = [f for f in dataclasses.fields(cls) if f.init and f.name != "source"]
         names = [f.name for f in fields]
         for key in raw:
             if key not in names:
-                self._unknown(_join(path, key), key, names)
+                self._unknown(_join(path, str(key)), str(key), names)
         values: dict[str, Any] = {}
         for f in fields:
             if f.name not in raw:
@@ -191,17 +237,24 @@ class _Validator:
             instance = cls(**values)
         except TypeError:  # pragma: no cover - every field has a default
             return None
+        if len(self.problems) > before:
+            return None  # some values are defaults standing in for bad ones: not to be checked
         checks = getattr(instance, "problems", None)
-        if callable(checks) and len(values) == len([f for f in fields if f.name in raw]):
+        if callable(checks):
             for key, message in checks():
                 self.fail(_join(path, key), message)
         return instance
 
     def _unknown(self, full: str, key: str, names: list[str]) -> None:
-        suggestion = did_you_mean(key, names)
-        hint = (
-            f"; did you mean '{suggestion}'?" if suggestion else f"; known keys: {', '.join(names)}"
-        )
+        table = full[: -len(key) - 1] if full != key else ""
+        homes = [h for h in _homes().get(key, []) if h.strip("[]") != table]
+        homes = homes if len(homes) <= 2 else []  # a common name: no one place to point at
+        if suggestion := did_you_mean(key, names):
+            hint = f"; did you mean '{suggestion}'?"
+        elif homes:
+            hint = f"; it belongs in {' or '.join(homes)}"
+        else:
+            hint = f"; known keys: {', '.join(names)}"
         self.fail(full, f"unknown key{hint}")
 
     def value(self, hint: Any, meta: Any, raw: Any, path: str) -> Any:
@@ -218,7 +271,10 @@ class _Validator:
         if origin in (list, tuple):
             item = typing.get_args(hint)[0]
             if not isinstance(raw, list):
-                self.fail(path, f"must be a list, got {_describe(raw)}")
+                what = (
+                    f"an array of tables [[{path}]]" if dataclasses.is_dataclass(item) else "a list"
+                )
+                self.fail(path, f"must be {what}, got {_describe(raw)}")
                 return _INVALID
             items = [self.value(item, meta, v, f"{path}[{i}]") for i, v in enumerate(raw)]
             if any(v is _INVALID for v in items):
@@ -242,17 +298,19 @@ class _Validator:
             self.fail(path, f"must be {expected}, got {_describe(raw)}")
             return _INVALID
         if hint is float:
-            raw = float(raw)
-            if not math.isfinite(raw):
-                self.fail(path, f"must be a finite number, got {raw}")
+            number = float(raw) if abs(raw) <= sys.float_info.max else math.inf
+            if not math.isfinite(number):
+                self.fail(path, f"must be a finite number, got {_describe(raw)}")
                 return _INVALID
+            raw = number
+        if hint is int and abs(raw) > _INT_MAX:
+            self.fail(path, f"must be an integer of at most 19 digits, got {_describe(raw)}")
+            return _INVALID
         if hint in (int, float) and not self.in_range(meta, raw, path):
             return _INVALID
         choices = meta.get("choices") if meta else None
         if choices and raw not in choices:
-            suggestion = did_you_mean(raw, choices)
-            hint_text = f"; did you mean '{suggestion}'?" if suggestion else ""
-            self.fail(path, f"unknown value {raw!r}{hint_text} choose one of: {', '.join(choices)}")
+            self.fail(path, f"unknown value {_describe(raw)}{choose_from(raw, choices)}")
             return _INVALID
         return raw
 
@@ -277,19 +335,17 @@ class _Validator:
 
     def choice(self, registry: Any, raw: Any, path: str) -> Any:
         if not isinstance(raw, dict):
-            self.fail(path, f"must be a table with a 'kind', got {_describe(raw)}")
+            hint = f"; write {path}.kind = {_toml_value(raw)}" if isinstance(raw, str) else ""
+            self.fail(path, f"must be a table with a 'kind', got {_describe(raw)}{hint}")
             return _INVALID
         kind = raw.get("kind")
         if kind is None:
             self.fail(f"{path}.kind", f"missing; choose one of: {', '.join(registry.names())}")
             return _INVALID
         if not isinstance(kind, str) or kind not in registry:
-            suggestion = did_you_mean(kind, registry.names()) if isinstance(kind, str) else None
-            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
             self.fail(
                 f"{path}.kind",
-                f"unknown {registry.what} {_describe(kind)}{hint} "
-                f"choose one of: {', '.join(registry.names())}",
+                f"unknown {registry.what} {_describe(kind)}{choose_from(kind, registry.names())}",
             )
             return _INVALID
         params_cls = getattr(registry.get(kind), "Params", None)
@@ -303,6 +359,38 @@ class _Validator:
 
 
 _INVALID = object()
+
+
+@functools.cache
+def _homes() -> dict[str, list[str]]:
+    """For each key of the schema, the tables declaring it: ``[run]``, ``[[government.levels]]``.
+
+    For a key written in the wrong table, to say where it belongs.
+    """
+    homes: dict[str, list[str]] = {}
+
+    def walk(cls: type, table: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name == "source":
+                continue
+            hint, path = hints[f.name], _join(table.strip("[]"), f.name)
+            if table:
+                homes.setdefault(f.name, []).append(table)
+            if hint is Choice:
+                homes.setdefault("kind", []).append(f"[{path}]")
+                for _, entry in f.metadata["registry"].items():
+                    if params := getattr(entry, "Params", None):
+                        walk(params, f"[{path}]")
+            elif dataclasses.is_dataclass(hint):
+                walk(hint, f"[{path}]")
+            elif typing.get_origin(hint) is tuple and dataclasses.is_dataclass(
+                item := typing.get_args(hint)[0]
+            ):
+                walk(item, f"[[{path}]]")
+
+    walk(Scenario, "")
+    return {name: list(dict.fromkeys(tables)) for name, tables in homes.items()}
 
 
 def _related(a: str, b: str) -> bool:
@@ -321,18 +409,24 @@ def parse_override(text: str) -> tuple[str, Any]:
     """Split ``key.path=value``; the value is read as TOML, or taken as a bare string.
 
     Raises:
-        ScenarioError: no ``=``, or an empty key.
+        ScenarioError: no ``=``, an empty key, or an empty part in the dotted key.
     """
-    key, sep, value = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise ScenarioError([Problem("", f"--set expects key=value, got {text!r}", None, "--set")])
+    key, sep, value = str(text).partition("=")
+    parts = [part.strip() for part in key.split(".")]
+    if not sep or not key.strip():
+        raise _override_error("", f"--set expects key=value, got {_describe(text)}")
+    if not all(parts):
+        raise _override_error("", f"the key has an empty part between dots, got {_describe(key)}")
     value = value.strip()
     try:
         parsed = tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value
-    return key, parsed
+    return ".".join(parts), parsed
+
+
+def _override_error(key: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(key, message, None, "--set")])
 
 
 def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
@@ -341,22 +435,30 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
     A key may index a list of tables, ``government.levels[1].staff=3``; when the file
     does not declare that list, the default list is copied in first. Setting a table's
     ``kind`` to another mechanism drops that table's other keys (they belonged to the old
-    mechanism); later overrides can set the new one's keys.
+    mechanism); later overrides can set the new one's keys. A key that goes through a
+    value that is not a table replaces that value with a table.
 
     Raises:
-        ScenarioError: an index that is not in the list.
+        ScenarioError: an index that is not in the list, or a path through a list that is
+            not one or an entry that is not a table.
     """
     result = copy.deepcopy(raw)
     defaults: dict | None = None
     for text in overrides:
         key, value = parse_override(text)
-        node: Any = result
-        default_node: Any = None
+        node: dict = result
         parts = key.split(".")
         for depth, part in enumerate(parts):
-            m = re.fullmatch(r"([A-Za-z0-9_\-]+)\[(\d+)\]", part)
-            name, index = (m.group(1), int(m.group(2))) if m else (part, None)
+            m = re.fullmatch(r"(.+)\[([^\]]*)\]", part)
+            name, index = (m.group(1), m.group(2)) if m else (part, None)
             last = depth == len(parts) - 1
+            where = ".".join([*parts[:depth], name])
+            if index is not None:
+                if not (index.isascii() and index.isdigit()):
+                    raise _override_error(
+                        where, f"an index counts from 0, got [{index}] (in {text!r})"
+                    )
+                index = int(index)
             if index is None and last:
                 if name == "kind" and node.get("kind") != value:
                     node.clear()  # another mechanism: the old one's keys mean nothing to it
@@ -368,27 +470,29 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
                     child = node[name] = {}
                 node = child
                 continue
-            if not isinstance(node.get(name), list):
+            if name not in node:
                 if defaults is None:
                     defaults = to_dict(Scenario())
                 default_node = _lookup(defaults, [*parts[:depth], name])
                 node[name] = copy.deepcopy(default_node) if isinstance(default_node, list) else []
             items = node[name]
+            if not isinstance(items, list):
+                raise _override_error(
+                    where, f"must be a list to set [{index}] (in {text!r}), got {_describe(items)}"
+                )
             if not index < len(items):
-                where = ".".join([*parts[:depth], name])
-                raise ScenarioError(
-                    [
-                        Problem(
-                            where,
-                            f"has {len(items)} entries, no [{index}] to set (in {text!r})",
-                            None,
-                            "--set",
-                        )
-                    ]
+                raise _override_error(
+                    where, f"has {len(items)} entries, no [{index}] to set (in {text!r})"
                 )
             if last:
                 items[index] = value
                 break
+            if not isinstance(items[index], dict):
+                raise _override_error(
+                    f"{where}[{index}]",
+                    f"must be a table to set a key in it (in {text!r}), "
+                    f"got {_describe(items[index])}",
+                )
             node = items[index]
     return result
 
@@ -423,10 +527,14 @@ def from_dict(
     Raises:
         ScenarioError: with every problem found.
     """
-    override_keys = {parse_override(o)[0] for o in overrides}
-    merged = apply_overrides(raw, overrides) if overrides else raw
+    override_keys = [parse_override(o)[0] for o in overrides]
+    merged = apply_overrides(raw, overrides) if overrides and isinstance(raw, dict) else raw
     validator = _Validator()
     built = validator.build(Scenario, merged, "")
+    if not validator.problems:
+        built = dataclasses.replace(built, source=source)
+        if missing := _missing_network_file(built):
+            validator.fail("network.path", missing)
     if validator.problems:
         lines = _key_lines(text) if text else {}
         problems = []
@@ -435,9 +543,31 @@ def from_dict(
                 problems.append(dataclasses.replace(p, origin="--set"))
             else:
                 problems.append(dataclasses.replace(p, origin=source, line=_line_for(lines, p.key)))
-        problems.sort(key=lambda p: (p.origin == "--set", p.line if p.line is not None else 1e9))
+        problems.sort(key=lambda p: _order(p, override_keys))
         raise ScenarioError(problems)
-    return dataclasses.replace(built, source=source)
+    return built
+
+
+def _order(problem: Problem, override_keys: list[str]) -> tuple:
+    """Sort key of problems: the file's by line, then the overrides' in the order given."""
+    if problem.origin == "--set":
+        return (1, min(i for i, k in enumerate(override_keys) if _related(problem.key, k)))
+    return (0, problem.line if problem.line is not None else math.inf)
+
+
+def _missing_network_file(scenario: Scenario) -> str | None:
+    """Why an ``edge_list`` network's file cannot be found, or None (it may still be bad)."""
+    if scenario.network.kind != "edge_list":
+        return None
+    given = scenario.network.params.path
+    path = scenario.base_dir / Path(given).expanduser()
+    try:
+        if path.is_file():
+            return None
+        what = "is not a file" if path.exists() else "no such file"
+    except (OSError, ValueError):
+        what = "cannot be read"
+    return f"{what} (looked for {path}), got {given!r}"
 
 
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -453,20 +583,23 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scena
     def error(message: str, line: int | None = None) -> ScenarioError:
         return ScenarioError([Problem("", message, line, name)])
 
-    if not p.exists():
-        raise error("no such file")
-    if p.is_dir():
-        raise error("is a directory, not a scenario file")
     try:
         data = p.read_bytes()
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror}") from None
+    except FileNotFoundError:
+        raise error("no such file") from None
+    except IsADirectoryError:
+        raise error("is a directory, not a scenario file") from None
+    except (OSError, ValueError) as exc:
+        raise error(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error("is not UTF-8 text but UTF-16; save it as UTF-8")
     if b"\x00" in data:
         raise error("is a binary file, not a TOML scenario")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise error("is not UTF-8 text; save it as UTF-8") from None
+        text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error("is not UTF-8 text; save it as UTF-8", line) from None
     if not text.strip():
         raise error("is empty; a scenario needs at least one table, see scenarios/baseline.toml")
     try:
@@ -475,6 +608,8 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scena
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise error(f"invalid TOML: {reason}", int(m.group(1)) if m else None) from None
+    if not raw:
+        raise error("sets nothing (only comments); a scenario needs at least one table")
     return from_dict(raw, source=name, text=text, overrides=overrides)
 
 

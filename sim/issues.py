@@ -38,7 +38,10 @@ class IncidentParams:
     """When incidents happen, how grave they are and whom they affect."""
 
     rate_per_hour: float = param(
-        0.05, "mean incidents per hour (Poisson arrivals); 0.05 is about 36 a month", ge=0.0
+        0.05,
+        "mean incidents per hour (Poisson arrivals); 0.05 is about 36 a month",
+        ge=0.0,
+        le=1e6,
     )
     initial_issues: int = param(1, "issues already present at the start (hour 0)", ge=0)
     affected_citizens: int = param(

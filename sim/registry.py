@@ -35,6 +35,17 @@ def did_you_mean(name: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return close[0] if close else None
 
 
+def choose_from(name: object, choices: list[str] | tuple[str, ...]) -> str:
+    """The tail of an unknown-name message: a did-you-mean when one is close, then the choices.
+
+    Example: ``"; did you mean 'small_world'? choose one of: erdos_renyi, small_world"``,
+    or ``"; choose one of: ..."`` when nothing is close (or ``name`` is not a string).
+    """
+    suggestion = did_you_mean(name, choices) if isinstance(name, str) else None
+    hint = f"; did you mean '{suggestion}'?" if suggestion else ";"
+    return f"{hint} choose one of: {', '.join(choices)}"
+
+
 class Registry[T]:
     """Named choices of one kind, in the order they were registered.
 
@@ -78,8 +89,7 @@ class Registry[T]:
         except (KeyError, TypeError):
             choices = self.names()
             suggestion = did_you_mean(name, choices) if isinstance(name, str) else None
-            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-            message = f"unknown {self.what} {name!r}{hint} choose one of: {', '.join(choices)}"
+            message = f"unknown {self.what} {name!r}{choose_from(name, choices)}"
             raise UnknownChoiceError(message, name, choices, suggestion) from None
 
     def names(self) -> list[str]:

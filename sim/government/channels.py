@@ -172,7 +172,7 @@ class Poisson:
 
     @dataclass(frozen=True)
     class Params:
-        rate_per_hour: float = param(5.0, "filings per hour", gt=0)
+        rate_per_hour: float = param(5.0, "filings per hour", gt=0, le=1e6)
         severity: float = param(0.5, "severity of every filing", ge=0, le=1)
 
     @staticmethod

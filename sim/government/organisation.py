@@ -37,7 +37,9 @@ class LevelParams:
     name: str = param("front line", "what the level is called, for plots and messages")
     staff: int = param(10, "staff at this level (split across channels at the front line)", ge=1)
     skill: float = probability(0.5, "mean staff skill in [0, 1]: speed and chance to solve")
-    skill_sd: float = param(0.0, "spread of skill across staff (0: all equal)", ge=0)
+    skill_sd: float = param(
+        0.0, "standard deviation of skill across staff (0: all equal)", ge=0, le=0.5
+    )
     service_hours: float = param(
         1.0, "mean hours a case takes a staff member of skill 0.5 (exponential)", gt=0
     )

@@ -156,7 +156,9 @@ class OnlineAttention:
             0.003, "online attention (share of citizens) an issue needs to be seen"
         )
         delay_hours: float = param(6.0, "hours from detection to the case opening", ge=0)
-        false_alarms_per_day: float = param(1.0, "cases opened about nothing, per day", ge=0)
+        false_alarms_per_day: float = param(
+            1.0, "cases opened about nothing, per day", ge=0, le=1e6
+        )
 
     holds_data = True
 
