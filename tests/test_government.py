@@ -225,6 +225,69 @@ def test_online_volume_priority_serves_the_loudest_issue_first_whatever_the_need
     assert [case for _, _, case in sorted(desk.queue)][:2] == [second, first]
 
 
+def test_monitoring_fast_tracks_only_what_it_sees_online():
+    """A detected issue's cases filed online skip the front line and jump the queues above;
+    a hotline call about the same issue sits in another system and keeps its place."""
+    model = GovSimModel(
+        load(
+            BASELINE,
+            [
+                "population.n_citizens=500",
+                "incidents.initial_issues=0",
+                "government.monitoring.kind=online_attention",
+                "government.monitoring.false_alarms_per_day=0",
+            ],
+        )
+    )
+    gov, issues = model.government, model.issues
+    (issue,) = issues.new(np.array([0.3]), hour=0)
+    hotline, board = 0, 1
+    assert not gov.channels[hotline].online_only and gov.channels[board].online_only
+    desks = [gov.units[int(gov.desk_of_channel[c])] for c in (hotline, board)]
+    for desk in desks:  # keep the front line busy so cases queue
+        for _ in range(len(desk.idle)):
+            desk.arrive(gov._new_case(-1, 0.5, [], 0, True, 0.0))
+    called = gov._new_case(int(issue), 0.3, [1], hotline, False, 0.0)
+    posted = gov._new_case(int(issue), 0.3, [2], board, True, 0.0)
+    for case, desk in zip((called, posted), desks, strict=True):
+        case.entered = True
+        desk.arrive(case)
+    gov.detected.add(int(issue))
+    gov._fast_track({int(issue)})
+
+    def waiting(unit):
+        return [case for _, _, case in unit.queue]
+
+    assert posted.hot and posted.route == (1, 2, 3) and posted not in waiting(desks[1])
+    assert posted in waiting(gov.level_unit[1]) or posted in {
+        staff.case for staff in gov.level_unit[1].staff
+    }
+    assert not called.hot and called in waiting(desks[0])
+    later = gov._new_case(int(issue), 0.3, [3], board, True, 1.0)
+    assert later.hot and later.route[0] == 1
+
+
+@pytest.mark.slow
+def test_monitoring_that_sees_only_online_widens_the_online_offline_gap():
+    """Big-data monitoring helps, but netizens more: offline citizens' calls are never in
+    the data it mines, so their cases are not fast-tracked (the theses' big-data trap)."""
+    watch = ["government.monitoring.kind=online_attention"]
+    runs = [(run(watch, s), run([], s)) for s in range(12)]
+
+    def gap(r: dict) -> float:
+        return r["online_resolution_rate"] - r["offline_resolution_rate"]
+
+    def wait_gap(r: dict) -> float:
+        return r["offline_response_hours_mean"] - r["online_response_hours_mean"]
+
+    assert_positive(np.array([gap(a) - gap(b) for a, b in runs]), "resolution gap")
+    assert_positive(np.array([wait_gap(a) - wait_gap(b) for a, b in runs]), "waiting gap")
+    assert_positive(
+        np.array([a["resolution_rate"] - b["resolution_rate"] for a, b in runs]),
+        "monitoring still resolves more overall",
+    )
+
+
 def test_iterative_policy_replies_fast_and_accountability_cuts_shirking():
     fixed = run([], seed=1, hours=240, n=3000)
     iterative = run(["government.policy.kind=iterative"], seed=1, hours=240, n=3000)

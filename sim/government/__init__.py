@@ -72,7 +72,7 @@ class GovernmentParams:
         0.0, "strength of audits: scales bouncing and templated replies down by (1 - this)"
     )
     transfer_prob: float = probability(
-        0.2, "chance a case is bounced to another department at the front line (no audit)"
+        0.15, "chance a case is bounced to another department at the front line (no audit)"
     )
     transfer_delay_hours: float = param(24.0, "hours a bounced case takes to come back", ge=0)
     templated_prob: float = probability(
@@ -142,6 +142,7 @@ class Government:
         self.structure = STRUCTURES.get(params.structure.kind)
         self.policy = POLICIES.get(params.policy.kind)
         self.monitor = MONITORS.get(params.monitoring.kind)
+        self.fast_track = self.monitor.fast_tracks(params.monitoring.params)
         self.arrivals = ARRIVALS.get(params.arrivals.kind)
         priority = PRIORITIES.get(params.priority)
 
@@ -321,6 +322,8 @@ class Government:
         case.route = self.structure.route(
             self.params.structure.params, severity, len(self.params.levels)
         )
+        if self.fast_track and issue in self.detected and self._in_monitored_data(case):
+            self._make_hot(case)
         self.cases.append(case)
         hold = self.policy.holding_reply_hours(self.params.policy.params)
         if hold is not None and filers:
@@ -352,21 +355,61 @@ class Government:
             self.params.monitoring.params, self._online_attention(), self.model.citizens.n, self.rng
         )
         params = self.params.monitoring.params
+        newly = set()
         for issue in seen.tolist():
             if issue in self.detected or self.model.issues.stage[issue] == Stage.RESOLVED:
                 continue
             self.detected.add(issue)
+            newly.add(issue)
             if self.platform.merges and issue in self.open_ticket:
                 continue
             when = hour + params.delay_hours
             severity = float(self.model.issues.severity[issue])
             self._open(self._new_case(issue, severity, [], -1, True, when), when)
+        if newly and self.fast_track:
+            self._fast_track(newly)
         for _ in range(false_alarms):
             self.false_alarms += 1
             when = hour + self.rng.random()
             case = self._new_case(NO_ISSUE, 0.0, [], -1, True, when)
             case.false_alarm = True
             self._open(case, when)
+
+    def _in_monitored_data(self, case: Case) -> bool:
+        """Whether monitoring can link ``case`` to the issue it detected online: its own
+        cases and cases filed online; on a separate platform, a hotline call or a visit to
+        the counter sits in another system, which the online data never sees."""
+        return case.channel < 0 or self.platform.merges or self.channels[case.channel].online_only
+
+    @staticmethod
+    def _make_hot(case: Case) -> None:
+        """Fast-track ``case``: it skips the front line if it has not reached its staff yet
+        and a level above is on its route, and jumps every queue from now on."""
+        case.hot = True
+        if case.step == 0 and len(case.route) > 1:
+            case.route = case.route[1:]
+
+    def _fast_track(self, issues: set[int]) -> None:
+        """Open cases about newly detected issues that monitoring can see become hot: those
+        waiting at the front line move up a level, and queues re-sort."""
+        hot = set()
+        for case in self.cases:
+            if case.closed is None and case.issue in issues and self._in_monitored_data(case):
+                hot.add(case)
+        if not hot:
+            return
+        front = [unit for unit in self.units if unit.level == 0]
+        serving = {staff.case for unit in front for staff in unit.staff}
+        moved = [case for unit in front for case in unit.withdraw(hot)]
+        for case in hot:
+            if case in serving:  # already with the front line: it goes ahead above
+                case.hot = True
+            else:
+                self._make_hot(case)
+        for unit in self.units:
+            unit.reprioritise()
+        for case in sorted(moved, key=lambda c: c.id):
+            self._enter(case)
 
     # ------------------------------------------------------------------ service
 
@@ -377,11 +420,12 @@ class Government:
         level = case.route[case.step]
         now = float(self.model.time)
         shirk = 1.0 - p.accountability
-        if level == 0:
-            if rng.random() < p.transfer_prob * shirk:
+        if not case.drafted:  # the front line, or the first level of a fast-tracked case
+            if level == 0 and rng.random() < p.transfer_prob * shirk:
                 case.transfers += 1
                 self._later(now + p.transfer_delay_hours, "arrive", case)
                 return
+            case.drafted = True
             case.templated = rng.random() < p.templated_prob * shirk
             case.solves = (not case.templated) and rng.random() < staff.skill
         elif rng.random() < p.review_prob:

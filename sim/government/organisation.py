@@ -79,15 +79,21 @@ class Case:
         outcome: "solved", "templated", "unsolved" or "false_alarm" once closed.
         false_alarm: opened by monitoring about nothing (takes staff time, helps nobody).
         transfers: times it was bounced between departments.
+        drafted: an answer has been drafted (by the first level that served it).
+        hot: its issue was detected by monitoring that fast-tracks what it sees: it skips
+            the front line where there is a level above, and is served before every case
+            that is not hot.
     """
 
     __slots__ = (
         "channel",
         "closed",
+        "drafted",
         "entered",
         "false_alarm",
         "filers",
         "first_response",
+        "hot",
         "id",
         "issue",
         "online",
@@ -125,6 +131,8 @@ class Case:
         self.closed: float | None = None
         self.solves = False
         self.templated = False
+        self.drafted = False
+        self.hot = False
         self.outcome: str | None = None
         self.transfers = 0
         self.unit_arrival = opened
@@ -290,8 +298,11 @@ class Unit(mesa.Agent):
         if self.idle:
             self._start(self.idle.pop(self._pick_idle()), case)
         else:
-            key = self.priority(case, self.issues)
-            heapq.heappush(self.queue, (key, next(self._order), case))
+            heapq.heappush(self.queue, (self._key(case), next(self._order), case))
+
+    def _key(self, case: Case) -> tuple[bool, float]:
+        """Queue order: hot cases first, then the unit's priority."""
+        return (not case.hot, self.priority(case, self.issues))
 
     def _pick_idle(self) -> int:
         return int(self.stream.integers(len(self.idle))) if len(self.idle) > 1 else 0
@@ -320,11 +331,18 @@ class Unit(mesa.Agent):
 
     # ------------------------------------------------------------------ staffing
 
+    def withdraw(self, cases: set[Case]) -> list[Case]:
+        """Take the waiting ``cases`` out of the queue (in queue order) and return them."""
+        self._account()
+        taken = [entry for entry in self.queue if entry[2] in cases]
+        if taken:
+            self.queue = [entry for entry in self.queue if entry[2] not in cases]
+            heapq.heapify(self.queue)
+        return [case for _, _, case in sorted(taken, key=lambda e: e[:2])]
+
     def reprioritise(self) -> None:
-        """Re-key the waiting cases with fresh measurements (iterative policy)."""
-        self.queue = [
-            (self.priority(case, self.issues), order, case) for _, order, case in self.queue
-        ]
+        """Re-key the waiting cases with fresh measurements (iterative policy, detection)."""
+        self.queue = [(self._key(case), order, case) for _, order, case in self.queue]
         heapq.heapify(self.queue)
 
     def give_idle(self, other: Unit) -> bool:

@@ -129,6 +129,11 @@ class NoMonitoring:
     holds_data = False
 
     @staticmethod
+    def fast_tracks(params: Any) -> bool:
+        """Nothing is detected, so nothing jumps a queue."""
+        return False
+
+    @staticmethod
     def scan(
         params: Any, attention_online: np.ndarray, n_citizens: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, int]:
@@ -143,10 +148,14 @@ class OnlineAttention:
     Each hour, each issue whose online attention is at least ``threshold_share`` of the
     population and not yet detected is detected with chance ``coverage``; a case opens
     ``delay_hours`` later, before anyone files. False alarms (Poisson,
-    ``false_alarms_per_day``) open cases about nothing that still take staff time. It sees
-    only netizens, so issues that live offline are never detected (the theses' trap of
-    big data as a mere tool, and of "netizens are the whole people"; Mellon & Prosser 2017
-    on online users as a non-representative sample).
+    ``false_alarms_per_day``) open cases about nothing that still take staff time. With
+    ``fast_track``, the monitoring office hands every case about a detected issue that is
+    in its data (its own cases, cases filed online, every case on an integrated platform)
+    to the level above the front line, ahead of the queues: what is hot online gets the
+    leadership's attention. It sees only netizens: hotline calls and counter visits on a
+    separate platform never get the fast track, and issues that live offline are never
+    detected (the theses' trap of big data as a mere tool, and of "netizens are the whole
+    people"; Mellon & Prosser 2017 on online users as a non-representative sample).
     """
 
     @dataclass(frozen=True)
@@ -159,8 +168,16 @@ class OnlineAttention:
         false_alarms_per_day: float = param(
             1.0, "cases opened about nothing, per day", ge=0, le=1e6
         )
+        fast_track: bool = param(
+            True, "cases about detected issues, seen online, skip the front line and queues"
+        )
 
     holds_data = True
+
+    @staticmethod
+    def fast_tracks(params: Any) -> bool:
+        """Whether cases about detected issues jump the queues."""
+        return bool(params.fast_track)
 
     @staticmethod
     def scan(
