@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
 from sim.network import Network
 from sim.params import param, probability
 
@@ -46,7 +47,9 @@ def beta_by_moments(rng: np.random.Generator, mean: float, sd: float, size: int)
 class PopulationParams:
     """Who the citizens are when the run starts."""
 
-    n_citizens: int = param(10_000, "number of citizens", ge=1)
+    n_citizens: int = param(
+        10_000, "number of citizens (ids are 32-bit: at most 2^31 - 1)", ge=1, le=2**31 - 1
+    )
     online_share: float = probability(
         0.78, "share of citizens who are netizens and post online (CNNIC 2024: 78% of Chinese)"
     )
@@ -254,6 +257,9 @@ class Population:
         self.trust_fixed = trust_fixed
         self.filed_for = np.full(n, NO_ISSUE, dtype=np.int32)
         self.filed_at = np.zeros(n, dtype=np.float64)
+        # scratch space of the spreading phase, grown to the frontier's ties as needed
+        self._p = self._u = np.empty(0, np.float64)
+        self._dst = self._k = np.empty(0, np.int32)
 
     # ------------------------------------------------------------------ inspection
 
@@ -315,23 +321,23 @@ class Population:
         frontier = self.engaged
         if frontier.size == 0:
             return 0
-        src, dst = self.network.edge_endpoints(frontier)
-        k = self.issue[src]
-        state = self.state[dst]
-        open_to = (state == CALM) | ((state == SETTLED) & (self.issue[dst] != k))
-        src, dst, k = src[open_to], dst[open_to], k[open_to]
-
-        p = params.base_prob * self.activity[src]
-        if params.severity_gain:
-            p = p * (1.0 + params.severity_gain * severity[k])
-        if params.trust_damping:
-            p = p * (1.0 - params.trust_damping * self.trust[dst])
-        if params.word_of_mouth_factor != 1.0:
-            p = p * np.where(self.online[src] & self.online[dst], 1.0, params.word_of_mouth_factor)
-        if params.amplification:
-            p = p * (1.0 + params.amplification * (1.0 - self.trust[src]) * self.online[src])
-        hit = rng.random(p.size) < p
-        dst, k = dst[hit], k[hit]
+        net = self.network
+        ties = int((net.indptr[frontier + 1] - net.indptr[frontier]).sum())
+        if self._p.size < ties:  # scratch space for the frontier's ties, kept between hours
+            size = max(ties, 2 * self._p.size)
+            self._p = np.empty(size, np.float64)
+            self._u = np.empty(size, np.float64)
+            self._dst = np.empty(size, np.int32)
+            self._k = np.empty(size, np.int32)
+        m = kernels.spread_candidates(
+            frontier, net.indptr, net.indices, self.state, self.issue, self.activity,
+            self.trust, self.online, severity, params.base_prob, params.severity_gain,
+            params.trust_damping, params.word_of_mouth_factor, params.amplification,
+            self._p, self._dst, self._k,
+        )  # fmt: skip
+        u = rng.random(out=self._u[:m])  # the same draws as rng.random(m)
+        h = kernels.keep_hits(u, self._p, self._dst, self._k, m)
+        dst, k = self._dst[:h].copy(), self._k[:h].copy()
         if dst.size > 1:
             order = rng.permutation(dst.size)
             dst, k = dst[order], k[order]
@@ -360,29 +366,23 @@ class Population:
         """
         if params.fixed:
             return
-        trust = self.trust
+        # Trust stays in [0, 1] between phases, so clipping what changed clips everyone.
         waiting = np.flatnonzero(self.demand != NO_ISSUE)
         if waiting.size:
-            trust[waiting] -= params.erosion_per_hour
-            gives_up = waiting[rng.random(waiting.size) < 1.0 / params.patience_hours]
-            trust[gives_up] -= params.give_up_loss
-            self.demand[gives_up] = NO_ISSUE
-            np.clip(trust, 0.0, 1.0, out=trust)
+            u = rng.random(waiting.size)
+            kernels.erode_trust(
+                self.trust, self.demand, waiting, u, 1.0 / params.patience_hours,
+                params.erosion_per_hour, params.give_up_loss, NO_ISSUE,
+            )  # fmt: skip
         if params.social_weight and hour % params.social_interval_hours == 0:
-            gap = self.neighbour_mean(trust) - trust
-            weight = np.where(
-                gap > 0, params.social_weight, min(1.0, params.social_weight * params.loss_aversion)
-            )
-            trust += weight * gap
-        np.clip(trust, 0.0, 1.0, out=trust)
+            down = min(1.0, params.social_weight * params.loss_aversion)
+            target = self.neighbour_mean(self.trust)
+            kernels.pull_trust(self.trust, target, params.social_weight, down)
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each citizen's neighbours (own value for the isolated)."""
         net = self.network
-        sums = np.concatenate([[0.0], np.cumsum(values[net.indices], dtype=np.float64)])
-        totals = sums[net.indptr[1:]] - sums[net.indptr[:-1]]
-        degree = np.diff(net.indptr)
-        return np.where(degree > 0, totals / np.maximum(degree, 1), values)
+        return kernels.neighbour_mean(net.indptr, net.indices, np.asarray(values, np.float64))
 
     def shift_trust(self, who: np.ndarray, delta: float) -> None:
         """Add ``delta`` to the trust of ``who`` (clipped to [0, 1]); nothing if trust is fixed."""

@@ -1,0 +1,171 @@
+"""The compiled phases give bit-for-bit the results of the plain numpy rules they replaced.
+
+Each reference below is the array code as it was before it was compiled (``sim.kernels``);
+whole runs with the reference and with the current code must agree exactly, seed for seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim import config
+from sim.citizens import CALM, ENGAGED, NO_ISSUE, SETTLED, Population, SpreadParams, TrustParams
+from sim.model import GovSimModel
+
+
+def reference_spread(
+    self: Population, severity: np.ndarray, params: SpreadParams, rng: np.random.Generator
+) -> int:
+    """``Population.spread`` in plain numpy, about ten passes over the frontier's ties."""
+    frontier = self.engaged
+    if frontier.size == 0:
+        return 0
+    src, dst = self.network.edge_endpoints(frontier)
+    k = self.issue[src]
+    state = self.state[dst]
+    open_to = (state == CALM) | ((state == SETTLED) & (self.issue[dst] != k))
+    src, dst, k = src[open_to], dst[open_to], k[open_to]
+
+    p = params.base_prob * self.activity[src]
+    if params.severity_gain:
+        p = p * (1.0 + params.severity_gain * severity[k])
+    if params.trust_damping:
+        p = p * (1.0 - params.trust_damping * self.trust[dst])
+    if params.word_of_mouth_factor != 1.0:
+        p = p * np.where(self.online[src] & self.online[dst], 1.0, params.word_of_mouth_factor)
+    if params.amplification:
+        p = p * (1.0 + params.amplification * (1.0 - self.trust[src]) * self.online[src])
+    hit = rng.random(p.size) < p
+    dst, k = dst[hit], k[hit]
+    if dst.size > 1:
+        order = rng.permutation(dst.size)
+        dst, k = dst[order], k[order]
+        dst, first = np.unique(dst, return_index=True)
+        k = k[first]
+
+    calms = rng.random(frontier.size) < params.calm_prob_per_hour
+    self.state[frontier[calms]] = SETTLED
+    self.state[dst] = ENGAGED
+    self.issue[dst] = k
+    self.demand[dst] = k
+    self.ever_engaged[dst] = True
+    self.engaged = np.concatenate([frontier[~calms], dst])
+    return int(dst.size)
+
+
+def reference_update_trust(
+    self: Population, hour: int, params: TrustParams, rng: np.random.Generator
+) -> None:
+    """``Population.update_trust`` in plain numpy, clipping every citizen's trust."""
+    if params.fixed:
+        return
+    trust = self.trust
+    waiting = np.flatnonzero(self.demand != NO_ISSUE)
+    if waiting.size:
+        trust[waiting] -= params.erosion_per_hour
+        gives_up = waiting[rng.random(waiting.size) < 1.0 / params.patience_hours]
+        trust[gives_up] -= params.give_up_loss
+        self.demand[gives_up] = NO_ISSUE
+        np.clip(trust, 0.0, 1.0, out=trust)
+    if params.social_weight and hour % params.social_interval_hours == 0:
+        gap = reference_neighbour_mean(self, trust) - trust
+        weight = np.where(
+            gap > 0, params.social_weight, min(1.0, params.social_weight * params.loss_aversion)
+        )
+        trust += weight * gap
+    np.clip(trust, 0.0, 1.0, out=trust)
+
+
+def reference_neighbour_mean(self: Population, values: np.ndarray) -> np.ndarray:
+    """``Population.neighbour_mean`` in plain numpy: differences of one cumulative sum."""
+    net = self.network
+    sums = np.concatenate([[0.0], np.cumsum(values[net.indices], dtype=np.float64)])
+    totals = sums[net.indptr[1:]] - sums[net.indptr[:-1]]
+    degree = np.diff(net.indptr)
+    return np.where(degree > 0, totals / np.maximum(degree, 1), values)
+
+
+REFERENCES = {
+    "spread": reference_spread,
+    "update_trust": reference_update_trust,
+    "neighbour_mean": reference_neighbour_mean,
+}
+
+CASES = [
+    ("scenarios/baseline.toml", ["population.n_citizens=3000", "run.steps=240"], 0),
+    ("scenarios/baseline.toml", ["population.n_citizens=3000", "run.steps=240"], 5),
+    (
+        "scenarios/baseline.toml",
+        [
+            "population.n_citizens=4000",
+            "run.steps=200",
+            "network.kind=small_world",
+            "population.offline_clustering=0.5",
+            "government.enabled=false",
+        ],
+        2,
+    ),
+    (
+        "scenarios/baseline.toml",
+        ["population.n_citizens=2000", "run.steps=150", "spread.base_prob=0.02"],
+        3,
+    ),
+    ("scenarios/reductions/sir.toml", ["population.n_citizens=5000", "run.steps=120"], 1),
+]
+
+
+def outcome(model: GovSimModel) -> dict[str, np.ndarray]:
+    """Everything a run leaves behind: the reporters' table, citizens' and issues' arrays."""
+    c = model.citizens
+    out = {"timeseries": model.datacollector.get_model_vars_dataframe().to_numpy(dtype=float)}
+    for name in ("state", "issue", "demand", "ever_engaged", "engaged", "trust", "filed_at"):
+        out[name] = getattr(c, name).copy()
+    out |= {f"issues.{k}": v for k, v in model.issues.table().items()}
+    return out
+
+
+@pytest.mark.parametrize(("path", "overrides", "seed"), CASES)
+def test_citizens_phases_match_the_numpy_rules_bit_for_bit(monkeypatch, path, overrides, seed):
+    scenario = config.load(path, overrides)
+    fast = GovSimModel(scenario, seed=seed)
+    fast.run()
+    with monkeypatch.context() as patch:
+        for name, reference in REFERENCES.items():
+            patch.setattr(Population, name, reference)
+        slow = GovSimModel(scenario, seed=seed)
+        slow.run()
+    a, b = outcome(fast), outcome(slow)
+    assert a.keys() == b.keys()
+    assert fast.citizens.ever_engaged.sum() > 20  # attention did spread
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name, strict=True)
+
+
+def test_neighbour_mean_matches_on_any_network():
+    scenario = config.load("scenarios/baseline.toml", ["population.n_citizens=5000"])
+    citizens = GovSimModel(scenario, seed=4).citizens
+    values = np.random.default_rng(0).random(citizens.n)
+    np.testing.assert_array_equal(
+        citizens.neighbour_mean(values), reference_neighbour_mean(citizens, values), strict=True
+    )
+
+
+def test_a_changed_rule_is_caught(monkeypatch):
+    """The comparison can fail: a reference with twice the chance gives another run."""
+
+    def doubled(self, severity, params, rng):
+        twice = dataclasses.replace(params, base_prob=2 * params.base_prob)
+        return reference_spread(self, severity, twice, rng)
+
+    path, overrides, seed = CASES[0]
+    scenario = config.load(path, overrides)
+    fast = GovSimModel(scenario, seed=seed)
+    fast.run()
+    with monkeypatch.context() as patch:
+        patch.setattr(Population, "spread", doubled)
+        other = GovSimModel(scenario, seed=seed)
+        other.run()
+    assert not np.array_equal(outcome(fast)["ever_engaged"], outcome(other)["ever_engaged"])
