@@ -96,12 +96,19 @@ class HtmlReport:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         plt.close(figure)
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        self._embed(base64.b64encode(buffer.getvalue()).decode("ascii"), caption, alt)
+
+    def _embed(self, data: str, caption: str | None, alt: str | None) -> None:
         text = html.escape(alt or caption or "plot")
         under = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         self._parts.append(
             f'<figure><img alt="{text}" src="data:image/png;base64,{data}">{under}</figure>'
         )
+
+    def image(self, png: str | Path, caption: str | None = None) -> None:
+        """A PNG file already on disk, embedded."""
+        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+        self._embed(data, caption, caption)
 
     def render(self) -> str:
         """The whole page as a string."""

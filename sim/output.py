@@ -24,7 +24,9 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 from sim import __version__, metrics
 from sim.config import to_toml
 from sim.files import atomic_write
+from sim.html_report import HtmlReport
 from sim.issues import Stage
+from sim.runs import versions
 
 if TYPE_CHECKING:
     from sim.model import GovSimModel
@@ -40,6 +42,7 @@ FILES = {
     "trust.png": "mean trust (all, online, offline) and open demands over time",
     "cases.parquet": "one row per government case: channel, times (hours, NaN if not yet), outcome",
     "response.png": "first-response and resolution times, and backlog per level over time",
+    "report.html": "the run on one page, readable offline: outcomes, plots, scenario, versions",
 }
 
 #: The files of :data:`FILES` written only when the model has a government.
@@ -99,6 +102,7 @@ def write_run(model: GovSimModel, out: str | Path) -> dict[str, Path]:
 
     summary = {k: _json_ready(v) for k, v in metrics.summary(model).items()}
     summary["govsim_version"] = __version__
+    summary["versions"] = versions()
     summary["scenario_file"] = model.config.source
     text = json.dumps(summary, indent=2, allow_nan=False) + "\n"
     atomic_write(paths["summary.json"], lambda p: p.write_text(text))
@@ -110,7 +114,69 @@ def write_run(model: GovSimModel, out: str | Path) -> dict[str, Path]:
         cases = cases_table(model)
         atomic_write(paths["cases.parquet"], lambda p: cases.to_parquet(p, index=False))
         atomic_write(paths["response.png"], lambda p: plot_response(model, timeseries, p))
+    run_report(model, summary, paths).write(paths["report.html"])
     return paths
+
+
+#: Outcomes shown in a run's report, summary key -> what it is.
+REPORT_OUTCOMES = {
+    "issues": "issues opened",
+    "crises": "public-opinion crises",
+    "crisis_hours": "hours issues spent in crisis (issue-hours)",
+    "peak_attention_share": "largest share of citizens engaged with one issue",
+    "mean_trust_initial": "mean trust at the start",
+    "mean_trust_final": "mean trust at the end",
+    "mean_trust_online_final": "mean trust of netizens at the end",
+    "mean_trust_offline_final": "mean trust of offline citizens at the end",
+    "cases_filed": "cases filed",
+    "cases_resolved": "cases solved",
+    "resolution_rate": "share of cases solved",
+    "responded_not_resolved": "cases answered without solving",
+    "first_response_hours_mean": "mean time to a first reply (hours)",
+    "response_time_hours_mean": "mean response time (hours)",
+    "response_time_hours_p95": "95th percentile of response time (hours)",
+    "backlog_final": "cases still open at the end",
+    "staff_utilisation": "staff utilisation",
+    "online_resolution_rate": "share of netizens' cases solved",
+    "offline_resolution_rate": "share of offline citizens' cases solved",
+    "security_incidents": "security incidents",
+}
+
+
+def run_report(model: GovSimModel, summary: dict[str, Any], paths: dict[str, Path]) -> HtmlReport:
+    """The run's page: its outcomes, its PNG plots (already written) and what ran."""
+    config = model.config
+    report = HtmlReport(f"govsim run of {config.source or 'a scenario'}")
+    report.paragraph(
+        f"{model.citizens.n:,} citizens, {model.hour} hours, seed {model.seed}. "
+        + (
+            "No government in this scenario."
+            if model.government is None
+            else "Times are hours from a filing; shares are between 0 and 1."
+        )
+    )
+    rows = [(label, summary[key]) for key, label in REPORT_OUTCOMES.items() if key in summary]
+    report.table(
+        pd.DataFrame(rows, columns=["outcome", "value"]), caption="Outcomes (summary.json)"
+    )
+    for name, caption in (
+        ("attention.png", "Attention per issue, with the crisis threshold"),
+        ("trust.png", "Mean trust and open demands"),
+        ("response.png", "Response times and backlog per level"),
+    ):
+        if name in paths:
+            report.image(paths[name], caption)
+    report.heading("What ran")
+    report.bullets(
+        [
+            f"Seed {model.seed}; scenario hash {model.scenario_hash}",
+            "Versions: " + ", ".join(f"{k} {v}" for k, v in summary["versions"].items()),
+            "Repeat: govsim run scenario.toml --seed " + str(model.seed),
+        ]
+    )
+    report.heading("Scenario (fully resolved)", 3)
+    report.code(to_toml(config))
+    return report
 
 
 def _hours(value: float | None) -> float:

@@ -55,3 +55,17 @@ def run_replicate(
         if on_step is not None:
             on_step(model.hour)
     return metrics.summary(model) | {"wall_seconds": time.perf_counter() - started}
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, govsim and the libraries a run's results depend on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("govsim", "mesa", "numpy", "pandas", "networkx"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - an uninstalled checkout
+            pass
+    return out
