@@ -29,7 +29,7 @@ from sim.citizens import PopulationParams, ReactionParams, SpreadParams, TrustPa
 from sim.errors import InputError
 from sim.government import GovernmentParams
 from sim.issues import IncidentParams, LifecycleParams
-from sim.network import BUILDERS, MAX_CITIZENS
+from sim.network import BUILDERS
 from sim.params import Choice, choice, param
 from sim.registry import choose_from, did_you_mean
 
@@ -68,14 +68,12 @@ class Scenario:
         return Path(self.source).resolve().parent if self.source else Path.cwd()
 
     def problems(self) -> list[tuple[str, str]]:
-        """Cross-table checks: the population fits the arrays, the network fits the population.
+        """Cross-table checks: the network fits the population.
 
         The network rules are the ones each builder enforces when it runs (``sim.network``),
         checked here so that ``govsim validate`` finds them without building anything.
         """
         n = self.population.n_citizens
-        if n > MAX_CITIZENS:
-            return [("population.n_citizens", f"must be <= {MAX_CITIZENS}, got {n}")]
         kind, params = self.network.kind, self.network.params
         if kind == "erdos_renyi" and params.mean_degree > n - 1:
             limit = f"n_citizens - 1 = {n - 1}"
@@ -172,7 +170,7 @@ def _line_for(lines: dict[str, int], key: str) -> int | None:
     while key:
         if key in lines:
             return lines[key]
-        if key.endswith("]"):
+        if key.endswith("]") and "[" in key:
             key = key[: key.rindex("[")]
         elif "." in key:
             key = key.rsplit(".", 1)[0]
@@ -220,12 +218,12 @@ class _Validator:
             self.fail(path, f"must be a table, got {_describe(raw)}")
             return None
         before = len(self.problems)
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         fields = [f for f in dataclasses.fields(cls) if f.init and f.name != "source"]
         names = [f.name for f in fields]
         for key in raw:
             if key not in names:
-                self._unknown(_join(path, str(key)), str(key), names)
+                self._unknown(path, str(key), names)
         values: dict[str, Any] = {}
         for f in fields:
             if f.name not in raw:
@@ -245,8 +243,7 @@ class _Validator:
                 self.fail(_join(path, key), message)
         return instance
 
-    def _unknown(self, full: str, key: str, names: list[str]) -> None:
-        table = full[: -len(key) - 1] if full != key else ""
+    def _unknown(self, table: str, key: str, names: list[str]) -> None:
         homes = [h for h in _homes().get(key, []) if h.strip("[]") != table]
         homes = homes if len(homes) <= 2 else []  # a common name: no one place to point at
         if suggestion := did_you_mean(key, names):
@@ -255,7 +252,7 @@ class _Validator:
             hint = f"; it belongs in {' or '.join(homes)}"
         else:
             hint = f"; known keys: {', '.join(names)}"
-        self.fail(full, f"unknown key{hint}")
+        self.fail(_join(table, _bare(key)), f"unknown key{hint}")
 
     def value(self, hint: Any, meta: Any, raw: Any, path: str) -> Any:
         origin = typing.get_origin(hint)
@@ -297,6 +294,9 @@ class _Validator:
         if not ok:
             self.fail(path, f"must be {expected}, got {_describe(raw)}")
             return _INVALID
+        if hint is str and not _is_unicode(raw):
+            self.fail(path, f"must be Unicode text, got {_describe(raw)}")
+            return _INVALID
         if hint is float:
             number = float(raw) if abs(raw) <= sys.float_info.max else math.inf
             if not math.isfinite(number):
@@ -329,7 +329,7 @@ class _Validator:
         for name, holds, word in rules:
             bound = meta.get(name)
             if bound is not None and not holds(bound):
-                self.fail(path, f"must be {word} {bound:g}, got {raw}")
+                self.fail(path, f"must be {word} {_bound(bound)}, got {raw}")
                 return False
         return True
 
@@ -352,13 +352,19 @@ class _Validator:
         rest = {k: v for k, v in raw.items() if k != "kind"}
         if params_cls is None:
             for key in rest:
-                self._unknown(_join(path, key), key, ["kind"])
+                self._unknown(path, str(key), ["kind"])
             return Choice(kind, None)
         params = self.build(params_cls, rest, path)
         return _INVALID if params is None else Choice(kind, params)
 
 
 _INVALID = object()
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of a schema class (resolving them is slow: done once)."""
+    return typing.get_type_hints(cls)
 
 
 @functools.cache
@@ -370,7 +376,7 @@ def _homes() -> dict[str, list[str]]:
     homes: dict[str, list[str]] = {}
 
     def walk(cls: type, table: str) -> None:
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         for f in dataclasses.fields(cls):
             if f.name == "source":
                 continue
@@ -396,6 +402,25 @@ def _homes() -> dict[str, list[str]]:
 def _related(a: str, b: str) -> bool:
     """One dotted key is the other or contains it."""
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _bound(bound: float) -> str:
+    """A range bound as a message shows it: 2147483647 and 1000000 in full, 0.5 as is."""
+    return str(int(bound)) if float(bound).is_integer() and abs(bound) < 1e16 else f"{bound:g}"
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` is real Unicode (no lone surrogates), so TOML can write it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bare(key: str) -> str:
+    """A key as TOML writes it in a dotted path: bare when it can be, else quoted (one line)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
 
 
 def _join(path: str, key: str) -> str:
@@ -697,11 +722,29 @@ def _flush(lines: list[str], path: str, scalars: list[tuple[str, Any, str]]) -> 
         lines.append(f"{name} = {_toml_value(value)}" + (f"  # {doc}" if doc else ""))
 
 
+def _toml_string(text: str) -> str:
+    """A TOML basic string in ASCII: escapes for quotes, control and non-ASCII characters.
+
+    Not ``json.dumps``: JSON writes a character beyond U+FFFF as two surrogate escapes,
+    which TOML rejects; TOML has ``\\U`` with eight hex digits for those.
+    """
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_string(value)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, tuple | list):
