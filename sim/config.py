@@ -491,6 +491,11 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
                 break
             if index is None:
                 child = node.get(name)
+                if isinstance(child, list) or (child is None and _is_list_of_tables(where)):
+                    rest = ".".join(parts[depth + 1 :])
+                    raise _override_error(
+                        where, f"is a list of tables: give an index, as in {where}[0].{rest}"
+                    )
                 if not isinstance(child, dict):
                     child = node[name] = {}
                 node = child
@@ -520,6 +525,11 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
                 )
             node = items[index]
     return result
+
+
+def _is_list_of_tables(key: str) -> bool:
+    """Whether the dotted ``key`` is a list of tables in the schema, like ``government.levels``."""
+    return any(home == f"[[{key}]]" for homes in _homes().values() for home in homes)
 
 
 def _lookup(tree: dict, parts: list[str]) -> Any:

@@ -408,3 +408,39 @@ def test_dates_and_times_are_wrong_types_not_crashes():
     with pytest.raises(ScenarioError) as exc:
         from_dict(raw)
     assert [p.key for p in exc.value.problems] == ["run.steps", "spread.base_prob"]
+
+
+def _schema(cls: type, prefix: str) -> list[tuple[str, Any, dict]]:
+    """(dotted key, type, metadata) of every key of the tree, each mechanism's keys too."""
+    out = []
+    for name, hint, meta in _fields(cls):
+        key = f"{prefix}{name}"
+        out.append((key, hint, meta))
+        if hint is Choice:
+            for kind, entry in meta["registry"].items():
+                if params := getattr(entry, "Params", None):
+                    out += _schema(params, f"{key}[{kind}].")
+        elif dataclasses.is_dataclass(hint):
+            out += _schema(hint, f"{key}.")
+        elif typing.get_origin(hint) is tuple:
+            out += _schema(typing.get_args(hint)[0], f"{key}[].")
+    return out
+
+
+SCHEMA = _schema(Scenario, "")
+
+
+@pytest.mark.parametrize(("key", "hint", "meta"), SCHEMA, ids=[key for key, _, _ in SCHEMA])
+def test_every_key_is_documented_typed_and_ranged(key, hint, meta):
+    name = key.rsplit(".", 1)[-1]
+    assert meta.get("doc", "").strip(), f"{key} has no doc"
+    scalar_types = (bool, int, float, str)
+    nested = hint is Choice or dataclasses.is_dataclass(hint) or typing.get_origin(hint) is tuple
+    assert nested or hint in scalar_types, f"{key}: unsupported type {hint}"
+    if hint in (int, float):
+        assert meta["ge"] is not None or meta["gt"] is not None, f"{key} has no lower bound"
+    relative = name == "staff_share"  # a weight among channels, not a share of a whole
+    if "_prob" in name or (name.endswith("_share") and not relative):
+        assert (meta["ge"], meta["le"]) == (0.0, 1.0), f"{key} is a probability or share"
+    if name.startswith("n_"):
+        assert meta["ge"] is not None and meta["ge"] >= 1, f"{key} counts something"
