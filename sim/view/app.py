@@ -65,6 +65,15 @@ def Heading(level: int, text: str):
 
 
 @solara.component
+def ErrorBox(message: str):
+    """A validation message (not solara.Error: its Alert fails with this ipyvuetify)."""
+    solara.v.Alert(
+        type="error", outlined=True, children=[message], class_="govsim-error",
+        style_="white-space: pre-wrap",
+    )  # fmt: skip
+
+
+@solara.component
 def Help(text: str):
     solara.Text(text, style=HELP_STYLE)
 
@@ -148,14 +157,22 @@ def Page():
         set_version(session.version)
 
     def loop(cancel: threading.Event):
+        token = session.stop_runs()
         while not cancel.is_set():
             if session.finished or session.error is not None:
                 set_running(False)
                 return
             started = time.perf_counter()
-            session.step(_HOURS[speed])
+            if not session.step(_HOURS[speed], token):
+                return
             set_version(session.version)
             cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
+
+    def run_or_pause():
+        if running:
+            session.stop_runs()  # waits for a step in progress: the page shows where it stopped
+        set_running(not running)
+        refresh()
 
     def idle(cancel: threading.Event):
         return None
@@ -198,7 +215,7 @@ def Page():
         # `version` is passed on: reacton skips a child whose arguments compare equal, and
         # the session is the same object after a step
         Controls(session, version, load_error, pick, compare, refresh)
-        Main(session, version, running, set_running, speed, set_speed, step, reset, colour, report)
+        Main(session, version, running, run_or_pause, speed, set_speed, step, reset, colour, report)
 
 
 @solara.component
@@ -216,7 +233,7 @@ def Controls(session: Session, version: int, load_error, pick, compare, refresh)
             "the same checks as a scenario file."
         )
         if load_error:
-            solara.Error(load_error, classes=["govsim-error"])
+            ErrorBox(load_error)
         Heading(4, "The world (shared by both designs)")
         for control in WORLD_CONTROLS:
             ControlInput(session, version, control, 0, refresh, disabled=False)
@@ -232,7 +249,7 @@ def Controls(session: Session, version: int, load_error, pick, compare, refresh)
 
 @solara.component
 def Main(
-    session: Session, version: int, running, set_running, speed, set_speed, step, reset, colour,
+    session: Session, version: int, running, run_or_pause, speed, set_speed, step, reset, colour,
     report,
 ):  # fmt: skip
     """The right column: buttons, status, network pictures, comparison, timelines."""
@@ -245,7 +262,7 @@ def Main(
             )
             solara.Button(
                 "Pause" if running else "Run",
-                on_click=lambda: set_running(not running),
+                on_click=run_or_pause,
                 disabled=blocked or session.finished,
                 color="primary",
                 classes=["govsim-run"],
@@ -258,7 +275,7 @@ def Main(
                 value=session.colour_by, values=["state", "trust"], on_value=colour, dense=True
             )
         if blocked:
-            solara.Error(f"Input not accepted: {session.error}", classes=["govsim-error"])
+            ErrorBox(f"Input not accepted: {session.error}")
         designs = [0, 1] if session.compare and len(session.views) == 2 else [0]
         for d in designs:
             name = f"Design {'AB'[d]} ({session.describe(d)}): " if session.compare else ""

@@ -222,6 +222,27 @@ def override(key: str, value: Any) -> str:
     return f"{key}={text}"
 
 
+def model_status(model: GovSimModel) -> dict[str, Any]:
+    """The numbers a user reads first: hour, issues, crises, engaged share, mean trust and,
+    with a government, cases filed, answered, solved and the backlog."""
+    row = model.datacollector.model_vars
+    out = {
+        "hour": model.hour,
+        "issues": model.issues.count,
+        "crises": model.issues.crises(),
+        "engaged": row["engaged_share"][-1],
+        "mean trust": row["mean_trust"][-1],
+    }
+    gov = model.government
+    if gov is not None:
+        real = gov.real_cases()
+        out["cases filed"] = len(real)
+        out["answered"] = sum(c.closed is not None for c in real)
+        out["solved"] = sum(c.outcome == "solved" for c in real)
+        out["backlog"] = row["backlog"][-1]
+    return out
+
+
 class Session:
     """The state behind one browser session: choices, models, pictures.
 
@@ -244,6 +265,7 @@ class Session:
         self.report: dict[str, bytes] = {}
         self.comparison: Comparison | None = None
         self.version = 0
+        self.run_token = 0
         self.load(scenario)
 
     # ------------------------------------------------------------------ choices
@@ -302,9 +324,10 @@ class Session:
         """Rebuild the models from the current choices, at hour 0.
 
         An invalid choice sets :attr:`error` to the validation message and keeps the
-        models as they were.
+        models as they were. Any run loop stops.
         """
         with self.lock:
+            self.run_token += 1
             try:
                 scenarios = [
                     load(self.scenario, self.overrides(d)) for d in range(2 if self.compare else 1)
@@ -342,15 +365,36 @@ class Session:
         """The run has reached the scenario's ``run.steps``."""
         return self.hour >= self.steps
 
-    def step(self, hours: int = 1) -> None:
-        """Advance every model by ``hours`` (together), then redraw."""
+    def stop_runs(self) -> int:
+        """Stop every run loop: their later :meth:`step` calls do nothing. Returns a new token.
+
+        Holding the lock, this waits for a step in progress, so once it returns the
+        pictures show the state the models stay in.
+        """
         with self.lock:
+            self.run_token += 1
+            return self.run_token
+
+    def step(self, hours: int = 1, token: int | None = None) -> bool:
+        """Advance every model by ``hours`` (together), then redraw.
+
+        Args:
+            token: from a run loop: the token :meth:`stop_runs` returned when it
+                started; a stopped loop's step does nothing.
+
+        Returns:
+            Whether the models moved.
+        """
+        with self.lock:
+            if token is not None and token != self.run_token:
+                return False
             if self.error is not None or not self.views:
-                return
+                return False
             for _ in range(hours):
                 for view in self.views:
                     view.model.step()
             self._redraw()
+            return True
 
     def _redraw(self) -> None:
         frames = {}
@@ -371,27 +415,11 @@ class Session:
                 self.version += 1
 
     def status(self, design: int = 0) -> dict[str, Any]:
-        """The numbers a user reads first, for one design now."""
+        """The numbers a user reads first, for one design now (see :func:`model_status`)."""
         with self.lock:
             if design >= len(self.views):
                 return {}
-            model = self.views[design].model
-            row = model.datacollector.model_vars
-            out = {
-                "hour": model.hour,
-                "issues": model.issues.count,
-                "crises": model.issues.crises(),
-                "engaged": row["engaged_share"][-1],
-                "mean trust": row["mean_trust"][-1],
-            }
-            gov = model.government
-            if gov is not None:
-                real = gov.real_cases()
-                out["cases filed"] = len(real)
-                out["answered"] = sum(c.closed is not None for c in real)
-                out["solved"] = sum(c.outcome == "solved" for c in real)
-                out["backlog"] = row["backlog"][-1]
-            return out
+            return model_status(self.views[design].model)
 
     def difference(self) -> dict[str, float]:
         """B minus A now, for each reporter the comparison shows (empty unless comparing)."""
