@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
 from sim.network import Network
 from sim.params import param, probability
 
@@ -258,8 +257,8 @@ class Population:
         self.filed_for = np.full(n, NO_ISSUE, dtype=np.int32)
         self.filed_at = np.zeros(n, dtype=np.float64)
         # scratch space of the spreading phase, grown to the frontier's ties as needed
-        self._p = self._u = np.empty(0, np.float64)
-        self._dst = self._k = np.empty(0, np.int32)
+        self._u = np.empty(0, np.float64)
+        self._dst = self._hit = self._hit_k = np.empty(0, np.int32)
 
     # ------------------------------------------------------------------ inspection
 
@@ -321,23 +320,27 @@ class Population:
         frontier = self.engaged
         if frontier.size == 0:
             return 0
+        from sim import kernels  # numba loads on the first simulated hour, not at import
+
         net = self.network
         ties = int((net.indptr[frontier + 1] - net.indptr[frontier]).sum())
-        if self._p.size < ties:  # scratch space for the frontier's ties, kept between hours
-            size = max(ties, 2 * self._p.size)
-            self._p = np.empty(size, np.float64)
+        if self._dst.size < ties:  # scratch space for the frontier's ties, kept between hours
+            size = max(ties, 2 * self._dst.size)
+            self._dst, self._hit, self._hit_k = (np.empty(size, np.int32) for _ in range(3))
             self._u = np.empty(size, np.float64)
-            self._dst = np.empty(size, np.int32)
-            self._k = np.empty(size, np.int32)
-        m = kernels.spread_candidates(
-            frontier, net.indptr, net.indices, self.state, self.issue, self.activity,
-            self.trust, self.online, severity, params.base_prob, params.severity_gain,
-            params.trust_damping, params.word_of_mouth_factor, params.amplification,
-            self._p, self._dst, self._k,
-        )  # fmt: skip
+        row_end = np.empty(frontier.size, np.int64)
+        m = kernels.open_ties(
+            frontier, net.indptr, net.indices, self.state, self.issue, self._dst, row_end
+        )
         u = rng.random(out=self._u[:m])  # the same draws as rng.random(m)
-        h = kernels.keep_hits(u, self._p, self._dst, self._k, m)
-        dst, k = self._dst[:h].copy(), self._k[:h].copy()
+        bounded = 0 <= params.trust_damping <= 1 and 0 <= params.word_of_mouth_factor <= 1
+        h = kernels.passed_on(
+            frontier, row_end, self._dst, u, self.issue, self.activity, self.trust,
+            self.online, severity, params.base_prob, params.severity_gain,
+            params.trust_damping, params.word_of_mouth_factor, params.amplification,
+            bounded, self._hit, self._hit_k,
+        )  # fmt: skip
+        dst, k = self._hit[:h].copy(), self._hit_k[:h].copy()
         if dst.size > 1:
             order = rng.permutation(dst.size)
             dst, k = dst[order], k[order]
@@ -366,6 +369,8 @@ class Population:
         """
         if params.fixed:
             return
+        from sim import kernels
+
         # Trust stays in [0, 1] between phases, so clipping what changed clips everyone.
         waiting = np.flatnonzero(self.demand != NO_ISSUE)
         if waiting.size:
@@ -381,6 +386,8 @@ class Population:
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each citizen's neighbours (own value for the isolated)."""
+        from sim import kernels
+
         net = self.network
         return kernels.neighbour_mean(net.indptr, net.indices, np.asarray(values, np.float64))
 

@@ -1,13 +1,15 @@
 """Compiled inner loops of the citizens' phases (numba), for populations of millions.
 
-Each kernel does in one pass over the engaged frontier's ties what the array code it
-replaces did in about ten numpy passes, with the same floating-point operations in the
-same order, so a run gives bit-for-bit the results it gave before (``tests/test_kernels.py``
-pins this against the plain numpy rule). Kernels draw no random numbers: the caller draws
-from the phase's stream with numpy, in the same amounts and order as before.
+The spreading kernels do in two passes over the engaged frontier's ties what the array
+code they replace did in about ten numpy passes, with the same floating-point operations
+in the same order, so a run gives bit-for-bit the results it gave before
+(``tests/test_kernels.py`` pins this against the plain numpy rules). Kernels draw no
+random numbers: the caller draws from the phase's stream with numpy, in the same amounts
+and order as before.
 
-Compiled on first use and cached on disk (numba's ``cache=True``), so only the first run
-on a machine pays the compilation (a few seconds).
+Imported on first use (``sim.citizens``), so commands that do not simulate never load
+numba. Compiled once per machine and cached on disk (numba's ``cache=True``); a process
+still pays about half a second to load numba and the cached code.
 """
 
 from __future__ import annotations
@@ -19,11 +21,43 @@ CALM, ENGAGED, SETTLED = 0, 1, 2
 
 
 @numba.njit(cache=True, nogil=True)
-def spread_candidates(
+def open_ties(
     frontier: np.ndarray,
     indptr: np.ndarray,
     indices: np.ndarray,
     state: np.ndarray,
+    issue: np.ndarray,
+    dst_out: np.ndarray,
+    row_end: np.ndarray,
+) -> int:
+    """The ties from the frontier to citizens open to the issue, in the numpy rule's order.
+
+    Ties come in the order of ``frontier`` and, within one citizen, of its sorted
+    neighbours. A neighbour ``j`` is open to issue ``k`` when calm, or settled about
+    another issue. Writes the neighbours to ``dst_out`` (which must hold the frontier's
+    total degree) and, for each frontier position, the end of its ties to ``row_end``;
+    returns how many ties there are.
+    """
+    m = 0
+    for f in range(frontier.size):
+        i = frontier[f]
+        k = issue[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            s = state[j]
+            if s == CALM or (s == SETTLED and issue[j] != k):
+                dst_out[m] = j
+                m += 1
+        row_end[f] = m
+    return m
+
+
+@numba.njit(cache=True, nogil=True)
+def passed_on(
+    frontier: np.ndarray,
+    row_end: np.ndarray,
+    dst: np.ndarray,
+    u: np.ndarray,
     issue: np.ndarray,
     activity: np.ndarray,
     trust: np.ndarray,
@@ -34,53 +68,43 @@ def spread_candidates(
     trust_damping: float,
     word_of_mouth: float,
     amplification: float,
-    p_out: np.ndarray,
-    dst_out: np.ndarray,
-    k_out: np.ndarray,
+    bounded: bool,
+    hit_dst: np.ndarray,
+    hit_k: np.ndarray,
 ) -> int:
-    """Every tie from the frontier to a citizen open to the issue, with its chance this hour.
+    """The open ties (from :func:`open_ties`) over which the issue passes, given uniforms ``u``.
 
-    Ties come in the order of ``frontier`` and, within one citizen, of its sorted
-    neighbours. A neighbour ``j`` is open to issue ``k`` when calm, or settled about
-    another issue. The chance is the product of :class:`sim.citizens.SpreadParams`,
-    multiplied left to right as the numpy rule does (a factor of exactly 1 where a
-    mechanism is off, which leaves the product unchanged).
+    The chance of a tie is the product of :class:`sim.citizens.SpreadParams`, multiplied
+    left to right as the numpy rule does (a factor of exactly 1 where a mechanism is off
+    leaves the product unchanged), and the issue passes when ``u < p``. With ``bounded``
+    (trust damping and word of mouth in [0, 1], so the neighbour's two factors are in
+    [0, 1]), ``source * voice`` is an upper bound of ``p`` in floating point too
+    (rounding is monotone), and a tie whose ``u`` is above it is skipped without reading
+    the neighbour's trust: the same decisions, with a fraction of the memory reads.
 
-    Writes the first ``m`` entries of ``p_out`` (chance), ``dst_out`` (neighbour) and
-    ``k_out`` (issue), which must hold the frontier's total degree, and returns ``m``.
+    Writes the neighbours reached and their issue, in tie order, to ``hit_dst`` and
+    ``hit_k``; returns how many.
     """
-    m = 0
+    h = 0
+    start = 0
     for f in range(frontier.size):
         i = frontier[f]
         k = issue[i]
         online_i = online[i]
         source = (base_prob * activity[i]) * (1.0 + severity_gain * severity[k])
         voice = 1.0 + amplification * (1.0 - trust[i]) * (1.0 if online_i else 0.0)
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            s = state[j]
-            if s == CALM or (s == SETTLED and issue[j] != k):
+        bound = source * voice if bounded else np.inf
+        end = row_end[f]
+        for e in range(start, end):
+            if u[e] < bound:
+                j = dst[e]
                 p = source * (1.0 - trust_damping * trust[j])
                 p = p * (1.0 if (online_i and online[j]) else word_of_mouth)
-                p_out[m] = p * voice
-                dst_out[m] = j
-                k_out[m] = k
-                m += 1
-    return m
-
-
-@numba.njit(cache=True, nogil=True)
-def keep_hits(u: np.ndarray, p: np.ndarray, dst: np.ndarray, k: np.ndarray, m: int) -> int:
-    """Move the ties with ``u < p`` among the first ``m`` to the front of ``dst`` and ``k``.
-
-    Keeps their order; returns how many there are.
-    """
-    h = 0
-    for e in range(m):
-        if u[e] < p[e]:
-            dst[h] = dst[e]
-            k[h] = k[e]
-            h += 1
+                if u[e] < p * voice:
+                    hit_dst[h] = j
+                    hit_k[h] = k
+                    h += 1
+        start = end
     return h
 
 
