@@ -512,6 +512,9 @@ class Timelines(LiveFigure):
         history = model.issues.attention_history()
         colours = issue_colours(model)
         ax = self.axes[0]
+        self._attention_peak = 0.0
+        if history["issue"].size == 0:
+            return []
         order = np.argsort(history["issue"], kind="stable")
         issues, starts = np.unique(history["issue"][order], return_index=True)
         ends = np.append(starts[1:], order.size)

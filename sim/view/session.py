@@ -254,7 +254,12 @@ class Session:
         max_citizens: a population above this is refused (the view must stay responsive).
     """
 
-    def __init__(self, scenario: str | Path, max_citizens: int = 200_000):
+    def __init__(
+        self,
+        scenario: str | Path,
+        max_citizens: int = 200_000,
+        world: dict[str, Any] | None = None,
+    ):
         self.lock = threading.RLock()
         self.max_citizens = max_citizens
         self.compare = False
@@ -266,12 +271,15 @@ class Session:
         self.comparison: Comparison | None = None
         self.version = 0
         self.run_token = 0
-        self.load(scenario)
+        self.load(scenario, world)
 
     # ------------------------------------------------------------------ choices
 
-    def load(self, scenario: str | Path) -> None:
+    def load(self, scenario: str | Path, world: dict[str, Any] | None = None) -> None:
         """Start from another scenario file: every choice takes that file's value.
+
+        Args:
+            world: world controls to set at once (``{"population.n_citizens": 1000}``).
 
         Raises:
             ScenarioError: the file is missing or invalid (nothing changes).
@@ -282,7 +290,7 @@ class Session:
             self.scenario = str(scenario)
             self.has_government = base.government.enabled
             self.base = {c.key: value_at(tree, c.key) for c in CONTROLS}
-            self.world = {c.key: self.base[c.key] for c in WORLD_CONTROLS}
+            self.world = {c.key: self.base[c.key] for c in WORLD_CONTROLS} | (world or {})
             self.designs = [{c.key: self.base[c.key] for c in DESIGN_CONTROLS} for _ in range(2)]
             self.steps = base.run.steps
             self.error = None
