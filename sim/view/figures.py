@@ -35,6 +35,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from sim.citizens import ENGAGED, NO_ISSUE, SETTLED
@@ -365,6 +366,8 @@ class LiveFigure:
         self.x_end = 0
         self.y_max = [p.y_max for p in self.spec]
         self.background = None
+        self.full_draws = 0  # times the whole background was drawn
+        self.partial_draws = 0  # times some panels' axes were redrawn
 
     def panels(self) -> list[Panel]:
         raise NotImplementedError
@@ -373,22 +376,50 @@ class LiveFigure:
         """Moving artists besides the panels' lines, updated for ``data``."""
         return []
 
-    def _limits(self, hour: int, values: list[float]) -> bool:
-        """Grow the axes to hold ``hour`` and ``values``; True when they changed."""
-        changed = False
+    def _limits(self, hour: int, values: list[float]) -> set[int] | None:
+        """Grow the axes to hold ``hour`` and ``values``.
+
+        Returns:
+            None when every axes must be redrawn (the time axis grew, or nothing is drawn
+            yet), else the panels whose y axis grew (often none).
+        """
+        full = self.background is None
         x_end = hours_axis(hour)
         if x_end != self.x_end:
-            self.x_end, changed = x_end, True
+            self.x_end, full = x_end, True
+        grew = set()
         for i, (panel, value) in enumerate(zip(self.spec, values, strict=True)):
             limit = self.y_max[i] if panel.fixed else grown(self.y_max[i], value)
-            if limit != self.y_max[i] or changed or self.background is None:
+            if limit != self.y_max[i]:
                 self.y_max[i] = limit
-                changed = True
-        if changed:
-            for ax, panel, top in zip(self.axes, self.spec, self.y_max, strict=True):
+                grew.add(i)
+        if full:
+            for i, ax in enumerate(self.axes):
                 ax.set_xlim(0, self.x_end)
-                ax.set_ylim(-top if panel.symmetric else 0, top)
-        return changed
+                self._set_y(i)
+            return None
+        return grew
+
+    def _set_y(self, i: int) -> None:
+        top = self.y_max[i]
+        self.axes[i].set_ylim(-top if self.spec[i].symmetric else 0, top)
+
+    def _redraw_panels(self, panels: set[int]) -> None:
+        """Redraw only the axes of ``panels`` into the background (a tenth of a full draw)."""
+        renderer = self.canvas.get_renderer()
+        self.canvas.restore_region(self.background)
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        height, width = pixels.shape[:2]
+        for i in sorted(panels):
+            ax = self.axes[i]
+            before = ax.get_tightbbox(renderer)
+            self._set_y(i)
+            box = Bbox.union([before, ax.get_tightbbox(renderer)]).padded(2)
+            x0, x1 = max(int(box.x0), 0), min(int(np.ceil(box.x1)), width)
+            y0, y1 = max(height - int(np.ceil(box.y1)), 0), min(height - int(box.y0), height)
+            pixels[y0:y1, x0:x1] = 255  # white, as the figure's face
+            ax.draw(renderer)  # animated artists (the lines) are left out
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def render(self, hour: int, data: object) -> bytes:
         """Update every line for ``data`` (at ``hour``) and return the figure as PNG."""
@@ -403,9 +434,14 @@ class LiveFigure:
             peaks.append(peak)
         moving = self.extra(data)
         peaks = [max(p, self.extra_peak(i)) for i, p in enumerate(peaks)]
-        if self._limits(hour, peaks) or self.background is None:
+        grew = self._limits(hour, peaks)
+        if grew is None:
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self.full_draws += 1
+        elif grew:
+            self._redraw_panels(grew)
+            self.partial_draws += 1
         self.canvas.restore_region(self.background)
         for ax, lines in zip(self.axes, self.lines, strict=True):
             for line in lines:
