@@ -41,6 +41,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--resume", action="store_true", help="continue a sweep in OUT: run only what is missing"
     )
+    sweep.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the sweep already in OUT and start again",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_sweep)
 
@@ -70,6 +75,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments.runner import sweep
     from sim.experiments.spec import load_experiment
 
+    if args.resume and args.restart:
+        raise InputError("--resume and --restart: choose one (continue the sweep, or discard it)")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers: must be >= 1, got {args.workers}")
     experiment = load_experiment(args.experiment)
@@ -82,7 +89,12 @@ def _sweep(args: argparse.Namespace) -> int:
     resume_hint = f"  govsim sweep {args.experiment} --out {out} --resume"
     try:
         summary = sweep(
-            experiment, out, executor, resume=args.resume, progress=False if args.quiet else None
+            experiment,
+            out,
+            executor,
+            resume=args.resume,
+            restart=args.restart,
+            progress=False if args.quiet else None,
         )
     except NoWorkers as exc:
         print(

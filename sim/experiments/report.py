@@ -152,10 +152,7 @@ def _grid(page: HtmlReport, sweep: Sweep, means: pd.DataFrame, save: Any) -> Non
         wide[["cell", *sweep.factors, *sweep.outcomes]],
         caption="Mean of each outcome per cell [bootstrap 95% CI]",
     )
-    for outcome in sweep.outcomes:
-        page.figure(
-            _cell_plot(sweep, means, outcome), caption=f"{outcome}: mean and 95% CI per cell"
-        )
+    page.figure(_cell_plot(sweep, means), caption="Mean and 95% CI of each outcome per cell")
     page.figure(_distributions(sweep), caption="Distribution of each outcome per cell (all runs)")
 
     compare = sweep.manifest["report"]["compare"]
@@ -170,7 +167,10 @@ def _grid(page: HtmlReport, sweep: Sweep, means: pd.DataFrame, save: Any) -> Non
         )
     else:
         page.paragraph("Every cell against cell 0, on the same seeds: b − a with a 95% CI.")
-    page.table(_rounded(diffs), caption="Paired differences b − a")
+    page.table(
+        _concise(diffs, drop=["a"]),
+        caption="Paired differences b − a (all columns in tables/paired_differences.csv)",
+    )
     page.bullets([_say_difference(row) for row in diffs.itertuples()][:60])
     if compare:
         figure = _crossover(sweep, diffs, compare)
@@ -185,7 +185,7 @@ def _grid(page: HtmlReport, sweep: Sweep, means: pd.DataFrame, save: Any) -> Non
             "The mean change of each outcome when a factor moves from its first level, "
             "averaged over the other factors, paired by replicate."
         )
-        page.table(_rounded(effects), caption="Main effects")
+        page.table(_concise(effects), caption="Main effects (tables/main_effects.csv)")
         page.bullets([_say_effect(row) for row in effects.itertuples()])
         page.figure(_effects_plot(effects, sweep.outcomes), caption="Main effects with 95% CI")
     if len(sweep.factors) >= 2:
@@ -196,7 +196,7 @@ def _grid(page: HtmlReport, sweep: Sweep, means: pd.DataFrame, save: Any) -> Non
             "How much one factor's effect changes with another's level (a difference of "
             "differences, paired by replicate); zero when the two effects simply add up."
         )
-        page.table(_rounded(inter), caption="Two-factor interactions")
+        page.table(_concise(inter), caption="Two-factor interactions (tables/interactions.csv)")
         clear = [_say_interaction(row) for row in inter.itertuples() if row.clear]
         page.bullets(
             clear
@@ -367,7 +367,7 @@ def _say_effect(row: Any) -> str:
 def _say_interaction(row: Any) -> str:
     return (
         f"{row.outcome}: the effect of {row.factor_a} ({analysis._fmt(row.a_from)} → "
-        f"{analysis._fmt(row.a_to)}) is {_n(row.difference)} larger when {row.factor_b} is "
+        f"{analysis._fmt(row.a_to)}) changes by {row.difference:+.3g} when {row.factor_b} is "
         f"{analysis._fmt(row.b_to)} than when it is {analysis._fmt(row.b_from)} (95% CI "
         f"{_n(row.ci_low)} to {_n(row.ci_high)})."
     )
@@ -399,6 +399,27 @@ def _say_box(found: Discovery) -> str:
     )
 
 
+#: Columns of a paired comparison that the page folds into "95% CI" and "b higher".
+_PAIRED = ["difference", "ci_low", "ci_high", "pairs", "b_higher", "a_higher", "ties", "clear"]
+
+
+def _concise(frame: pd.DataFrame, drop: list[str] | tuple = ()) -> pd.DataFrame:
+    """A paired-comparison table for the page: the interval in one column, counts in another."""
+    if frame.empty:
+        return frame
+    keep = [c for c in frame.columns if c not in _PAIRED and c not in drop]
+    out = frame[keep].copy()
+    out["difference"] = [_n(v) for v in frame["difference"]]
+    out["95% CI"] = [
+        f"{_n(lo)} to {_n(hi)}" for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
+    ]
+    out["b higher"] = [
+        f"{b} of {n}" for b, n in zip(frame["b_higher"], frame["pairs"], strict=True)
+    ]
+    out["clear"] = ["yes" if c else "no" for c in frame["clear"]]
+    return out
+
+
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.round(4)
 
@@ -425,17 +446,19 @@ def _cell_labels(sweep: Sweep, cells: list[int]) -> list[str]:
     return ["\n".join(analysis._fmt(first.loc[c, f]) for f in sweep.factors) for c in cells]
 
 
-def _cell_plot(sweep: Sweep, means: pd.DataFrame, outcome: str) -> Figure:
-    sub = means[means["outcome"] == outcome].sort_values("cell")
-    fig = _figure(1, width=max(4.0, 0.9 * len(sub)))
-    ax = fig.subplots()
-    x = np.arange(len(sub))
-    low = (sub["mean"] - sub["ci_low"]).fillna(0).clip(lower=0)
-    high = (sub["ci_high"] - sub["mean"]).fillna(0).clip(lower=0)
-    ax.errorbar(x, sub["mean"], yerr=[low, high], fmt="o", capsize=4)
-    ax.set_xticks(x, _cell_labels(sweep, list(sub["cell"])), fontsize=7)
-    ax.set_ylabel(outcome)
-    ax.grid(alpha=0.3)
+def _cell_plot(sweep: Sweep, means: pd.DataFrame) -> Figure:
+    n_cells = means["cell"].nunique()
+    fig, panels = _panels(sweep.outcomes, width=max(4.5, 0.45 * n_cells))
+    for ax, outcome in panels:
+        sub = means[means["outcome"] == outcome].sort_values("cell")
+        x = np.arange(len(sub))
+        low = (sub["mean"] - sub["ci_low"]).fillna(0).clip(lower=0)
+        high = (sub["ci_high"] - sub["mean"]).fillna(0).clip(lower=0)
+        ax.errorbar(x, sub["mean"], yerr=[low, high], fmt="o", capsize=4)
+        labels = _cell_labels(sweep, list(sub["cell"])) if len(sub) <= 12 else list(sub["cell"])
+        ax.set_xticks(x, labels, fontsize=6)
+        ax.set_title(outcome, fontsize=9)
+        ax.grid(alpha=0.3)
     return fig
 
 

@@ -73,6 +73,7 @@ def sweep(
     executor: Executor,
     *,
     resume: bool = False,
+    restart: bool = False,
     progress: bool | None = None,
     max_runs: int | None = None,
 ) -> SweepSummary:
@@ -84,6 +85,8 @@ def sweep(
         executor: where the runs execute (:mod:`sim.experiments.executors`).
         resume: continue a folder made by this same experiment: skip the finished runs,
             retry the failed ones, clean up half-written parts.
+        restart: discard the sweep already in ``out`` (only a folder with a manifest)
+            and start again.
         progress: show a progress bar (``None``: only on a terminal).
         max_runs: run only runs ``0 .. max_runs-1`` (benchmarks, smoke tests).
 
@@ -97,6 +100,8 @@ def sweep(
     total = len(cells) * experiment.replicates
     if max_runs is not None:
         total = min(total, max_runs)
+    if restart:
+        discard(out)
     done = prepare(experiment, out, cells, resume=resume)
     model = Model(
         base=experiment.base,
@@ -190,6 +195,39 @@ def prepare(experiment: Experiment, out: Path, cells: list[dict], *, resume: boo
         elif name.startswith("run-") and name.endswith(".parquet"):
             done.add(int(name[4:-8]))
     return done
+
+
+#: What a sweep writes into its folder, and so what ``--restart`` removes.
+WRITTEN = (
+    RUNS,
+    FAILURES,
+    "tables",
+    MANIFEST,
+    "experiment.toml",
+    "scenario.toml",
+    "design.parquet",
+    "report.html",
+)
+
+
+def discard(out: Path) -> None:
+    """Remove an earlier sweep from ``out``: only what a sweep writes, only with a manifest.
+
+    Raises:
+        ExperimentError: ``out`` holds files but no sweep.
+    """
+    if not out.exists():
+        return
+    if not (out / MANIFEST).exists():
+        if any(out.iterdir()):
+            raise _folder_error(out, "holds no sweep to restart; choose another --out")
+        return
+    for name in WRITTEN:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _folder_error(out: Path, message: str) -> ExperimentError:
