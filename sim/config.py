@@ -250,8 +250,10 @@ class _Validator:
             hint = f"; did you mean '{suggestion}'?"
         elif homes:
             hint = f"; it belongs in {' or '.join(homes)}"
-        else:
+        elif names:
             hint = f"; known keys: {', '.join(names)}"
+        else:  # a mechanism without parameters
+            hint = "; this table takes no key but kind"
         self.fail(_join(table, _bare(key)), f"unknown key{hint}")
 
     def value(self, hint: Any, meta: Any, raw: Any, path: str) -> Any:
@@ -468,7 +470,6 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
             not one or an entry that is not a table.
     """
     result = copy.deepcopy(raw)
-    defaults: dict | None = None
     for text in overrides:
         key, value = parse_override(text)
         node: dict = result
@@ -497,13 +498,11 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
                         where, f"is a list of tables: give an index, as in {where}[0].{rest}"
                     )
                 if not isinstance(child, dict):
-                    child = node[name] = {}
+                    child = node[name] = _new_table(where)
                 node = child
                 continue
             if name not in node:
-                if defaults is None:
-                    defaults = to_dict(Scenario())
-                default_node = _lookup(defaults, [*parts[:depth], name])
+                default_node = _lookup(_defaults(), [*parts[:depth], name])
                 node[name] = copy.deepcopy(default_node) if isinstance(default_node, list) else []
             items = node[name]
             if not isinstance(items, list):
@@ -525,6 +524,18 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
                 )
             node = items[index]
     return result
+
+
+def _new_table(key: str) -> dict:
+    """A table an override creates: a mechanism's table starts with the default ``kind``."""
+    default = _lookup(_defaults(), key.split("."))
+    return {"kind": default["kind"]} if isinstance(default, dict) and "kind" in default else {}
+
+
+@functools.cache
+def _defaults() -> dict:
+    """The default scenario as plain data (do not change it: copy what you take)."""
+    return to_dict(Scenario())
 
 
 def _is_list_of_tables(key: str) -> bool:

@@ -79,7 +79,9 @@ class Iterative:
             2.0, "hours from filing to the holding reply (first response)", ge=0
         )
         update_every_hours: float = param(
-            24.0, "hours between progress updates to the filers while a case is open", gt=0
+            24.0,
+            "hours between progress updates to the filers while a case is open (from 0.1)",
+            ge=0.1,
         )
         review_every_hours: int = param(24, "hours between reviews of staffing", ge=1)
         moves_per_review: int = param(3, "most staff moved at one review", ge=0)
