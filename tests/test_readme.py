@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -39,8 +42,46 @@ def test_every_shown_command_is_covered():
     assert all(c.startswith("./dev ") for c in commands()), "a README command that is not ./dev"
 
 
+def serve_and_stop(command: str) -> None:
+    """Start a command that serves a page (``./dev view``): it must print its address and
+    answer there; then it is stopped. Nothing is left running."""
+    process = subprocess.Popen(
+        shlex.split(command), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    timer = threading.Timer(600, process.kill)  # a hung start fails the test, not the suite
+    timer.start()
+    try:
+        printed = []
+        while not any("http://" in line for line in printed):
+            line = process.stdout.readline()
+            assert line, f"{command} ended without printing an address:\n{''.join(printed)}"
+            printed.append(line)
+        url = re.search(r"http://\S+/", printed[-1]).group(0)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, f"{command} stopped:\n{process.stdout.read()}"
+                assert time.monotonic() < deadline, f"{url} did not answer in 120 s"
+                time.sleep(0.5)
+    finally:
+        timer.cancel()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.parametrize("command", RUNNABLE)
 def test_readme_command_runs(command):
+    if command.startswith("./dev view"):
+        serve_and_stop(command)
+        return
     result = subprocess.run(
         shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=900
     )

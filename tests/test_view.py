@@ -169,15 +169,15 @@ def test_comparison_shows_the_difference_of_two_designs():
     assert image.std() > 10
 
 
-def test_step_and_redraw_within_budget_at_10000_citizens():
-    """The budget is 250 ms per step and redraw; the median is checked (a loaded machine's
-    worst case is not the view's), with a margin for the machine running other tests."""
-    model = GovSimModel(load(BASELINE))
-    assert model.citizens.n == 10_000
-    view = figures.LiveView.of(model, layout.layout_for(model.network, ("budget",), 0))
-    view.redraw()
-    times = [figures.step_and_redraw(view) for _ in range(30)]
-    assert np.median(times) < 0.25, f"median {np.median(times) * 1000:.0f} ms"
+def test_step_and_redraw_steps_once_and_draws_everything():
+    """The benchmarks time this at 10,000 citizens (budget 250 ms); here only what it does."""
+    model = small_model()
+    view = figures.LiveView.of(model, layout.layout_for(model.network, ("redraw",), 0))
+    seconds = figures.step_and_redraw(view)
+    assert model.hour == 1 and seconds > 0
+    frames = view.redraw()
+    assert set(frames) == {"network", "timelines"}
+    assert all(data[:4] == b"\x89PNG" for data in frames.values())
 
 
 def test_report_figures_are_those_of_a_run():
