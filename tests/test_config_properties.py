@@ -9,9 +9,11 @@ unchanged.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime
 import math
+import shutil
 import string
 import tempfile
 import tomllib
@@ -44,6 +46,7 @@ QUICK = settings(
 WHOLE = settings(QUICK, max_examples=120)
 THOROUGH = settings(QUICK, max_examples=1500)
 SCRATCH = Path(tempfile.mkdtemp(prefix="govsim-properties-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- the key tree
