@@ -26,7 +26,7 @@ from sim.errors import InputError
 EXIT_BAD_INPUT = 2
 
 #: Modules that add a command with ``add_command(commands)``, in the order of ``--help``.
-COMMAND_MODULES: tuple[str, ...] = ("sim.experiments.cli", "sim.view.cli")
+COMMAND_MODULES: tuple[str, ...] = ("sim.compare", "sim.experiments.cli", "sim.view.cli")
 
 
 def _parser() -> argparse.ArgumentParser:
