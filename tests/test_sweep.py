@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiments.executors import DaskExecutor, LocalPool
+from sim.experiments.executors import DaskExecutor, LocalPool, Serial
 from sim.experiments.runner import RUNS, load_runs, read_manifest, sweep
 from sim.experiments.spec import ExperimentError, load_experiment
 from sim.runs import replicate_seed, run_replicate
@@ -82,34 +82,43 @@ def test_sweep_writes_one_part_per_run_with_crn_seeds_and_the_runs_outcomes(tmp_
 
 def test_a_folder_of_another_experiment_or_an_unasked_resume_is_refused(tmp_path):
     experiment = load_experiment(write(tmp_path, TINY))
-    sweep(experiment, tmp_path / "out", LocalPool(1), progress=False, max_runs=2)
+    sweep(experiment, tmp_path / "out", Serial(), progress=False, max_runs=2)
     with pytest.raises(ExperimentError, match="add --resume"):
-        sweep(experiment, tmp_path / "out", LocalPool(1), progress=False)
+        sweep(experiment, tmp_path / "out", Serial(), progress=False)
     other = load_experiment(write(tmp_path, TINY.replace("seed = 11", "seed = 12"), "b.toml"))
     with pytest.raises(ExperimentError, match="different settings"):
-        sweep(other, tmp_path / "out", LocalPool(1), resume=True, progress=False)
+        sweep(other, tmp_path / "out", Serial(), resume=True, progress=False)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
     with pytest.raises(ExperimentError, match="holds no sweep"):
-        sweep(experiment, tmp_path / "junk", LocalPool(1), progress=False)
+        sweep(experiment, tmp_path / "junk", Serial(), progress=False)
+    with pytest.raises(ExperimentError, match="holds no sweep"):
+        sweep(experiment, tmp_path / "junk", Serial(), restart=True, progress=False)
+    assert (tmp_path / "junk" / "notes.txt").exists()
+    # --restart discards the other experiment's sweep (only what a sweep wrote) and starts again
+    (tmp_path / "out" / "notes.txt").write_text("mine too")
+    summary = sweep(other, tmp_path / "out", Serial(), restart=True, progress=False, max_runs=1)
+    assert (summary.skipped, summary.ok) == (0, 1)
+    assert list(load_runs(tmp_path / "out")["seed"]) == [replicate_seed(12, 0)]
+    assert (tmp_path / "out" / "notes.txt").exists()
 
 
 def test_resume_cleans_half_written_parts_reruns_failures_and_adds_replicates(tmp_path):
     experiment = load_experiment(write(tmp_path, TINY))
     out = tmp_path / "out"
-    sweep(experiment, out, LocalPool(1), progress=False, max_runs=5)
+    sweep(experiment, out, Serial(), progress=False, max_runs=5)
     half = out / RUNS / ".run-000005.parquet.abc.tmp"
     half.write_bytes(b"PAR1 half")
     failed = out / RUNS / "run-000006.failed.parquet"
     failed.write_bytes(b"not even parquet")
-    summary = sweep(experiment, out, LocalPool(1), resume=True, progress=False)
+    summary = sweep(experiment, out, Serial(), resume=True, progress=False)
     assert (summary.skipped, summary.ok) == (5, 7)
     assert not half.exists() and not failed.exists()
     assert list(load_runs(out)["run"]) == list(range(12))
     # more replicates later: the same folder, the old runs kept, only the new ones run
     more = load_experiment(write(tmp_path, TINY.replace("replicates = 3", "replicates = 4")))
     assert more.fingerprint() == experiment.fingerprint()
-    summary = sweep(more, out, LocalPool(1), resume=True, progress=False)
+    summary = sweep(more, out, Serial(), resume=True, progress=False)
     assert (summary.skipped, summary.ok) == (12, 4)
     assert list(load_runs(out)["run"]) == list(range(16))
 
@@ -162,6 +171,34 @@ def test_a_sweep_killed_with_sigkill_and_resumed_matches_an_uninterrupted_one(tm
     resumed = table(cut)
     assert resumed["run"].is_unique and list(resumed["run"]) == list(range(32))
     pd.testing.assert_frame_equal(resumed, table(whole))
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_at_once_with_a_resume_hint_and_the_folder_resumes(tmp_path):
+    text = TINY.replace("replicates = 3", "replicates = 8").replace("run.steps=36", "run.steps=96")
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(
+        command, start_new_session=True, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((out / RUNS).glob("run-*.parquet"))) < 2:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    before = len(list((out / RUNS).glob("run-*.parquet")))
+    assert before < 32
+    finished = subprocess.run([*command, "--resume", "--quiet"], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert list(load_runs(out)["run"]) == list(range(32))
 
 
 # --------------------------------------------------------------------------- failures

@@ -7,6 +7,7 @@ memory stays flat however many runs there are. Both implementations give up on a
 whose worker process died :data:`~sim.experiments.tasks.MAX_ATTEMPTS` times and yield a
 failure record for it, so a sweep never hangs on a dying worker.
 
+- :class:`Serial`: in this process, one run after the other (tests, debugging).
 - :class:`LocalPool`: ``concurrent.futures.ProcessPoolExecutor``. When a worker dies the
   pool breaks and every run in flight is lost; the pool is replaced, and those runs are
   retried one at a time, so that a second death is pinned on the run that caused it.
@@ -51,6 +52,22 @@ class Executor(Protocol):
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops them; no traceback from each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Serial:
+    """Runs every job in this process, one after the other: no pool to start (tests, pdb).
+
+    A run that kills its process kills the sweep too; use :class:`LocalPool` for real work.
+    """
+
+    workers = 1
+
+    def describe(self) -> str:
+        return "this process"
+
+    def results(self, model: Model, jobs: Iterator[Job]) -> Iterator[tuple[Job, dict]]:
+        for job in jobs:
+            yield job, execute(model, job) | {"attempts": 1}
 
 
 class LocalPool:

@@ -100,9 +100,8 @@ def sweep(
     total = len(cells) * experiment.replicates
     if max_runs is not None:
         total = min(total, max_runs)
-    if restart:
-        discard(out)
-    done = prepare(experiment, out, cells, resume=resume)
+    discarded = discard(out) if restart else False
+    done = prepare(experiment, out, cells, resume=resume, others_ok=discarded)
     model = Model(
         base=experiment.base,
         base_source=experiment.base_source,
@@ -154,12 +153,16 @@ def _jobs(experiment: Experiment, cells: list[dict], total: int, done: set[int])
 # --------------------------------------------------------------------------- the folder
 
 
-def prepare(experiment: Experiment, out: Path, cells: list[dict], *, resume: bool) -> set[int]:
+def prepare(
+    experiment: Experiment, out: Path, cells: list[dict], *, resume: bool, others_ok: bool = False
+) -> set[int]:
     """Make ``out`` ready for the sweep; return the runs already finished in it.
 
     A new folder gets the manifest, the experiment, the resolved base scenario and the
     design. Resuming checks that the folder was made by this experiment, removes
     half-written parts and failed runs' records (those runs run again), and keeps the rest.
+    A folder with other files and no sweep is refused, unless ``others_ok`` (a sweep was
+    just discarded from it and the user's own files stay).
     """
     manifest_path = out / MANIFEST
     if out.exists() and not out.is_dir():
@@ -179,7 +182,7 @@ def prepare(experiment: Experiment, out: Path, cells: list[dict], *, resume: boo
                 f"already holds a sweep of {manifest.get('experiment')!r}; "
                 "add --resume to continue it, or choose another --out",
             )
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(out.iterdir()) and not others_ok:
         raise _folder_error(out, "is not empty and holds no sweep; choose another --out")
     (out / RUNS).mkdir(parents=True, exist_ok=True)
     (out / FAILURES).mkdir(exist_ok=True)
@@ -210,24 +213,28 @@ WRITTEN = (
 )
 
 
-def discard(out: Path) -> None:
+def discard(out: Path) -> bool:
     """Remove an earlier sweep from ``out``: only what a sweep writes, only with a manifest.
+
+    Returns:
+        True when a sweep was there and is gone (other files in ``out`` are kept).
 
     Raises:
         ExperimentError: ``out`` holds files but no sweep.
     """
     if not out.exists():
-        return
+        return False
     if not (out / MANIFEST).exists():
         if any(out.iterdir()):
             raise _folder_error(out, "holds no sweep to restart; choose another --out")
-        return
+        return False
     for name in WRITTEN:
         path = out / name
         if path.is_dir():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+    return True
 
 
 def _folder_error(out: Path, message: str) -> ExperimentError:
