@@ -66,6 +66,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses listening on TCP ``port`` (IPv4 and IPv6), from /proc/net."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for row in Path(table).read_text().splitlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if int(hex_port, 16) != port or state != "0A":  # 0A: listening
+                continue
+            if len(address) == 8:
+                found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+            else:
+                found.add(address)  # an IPv6 listener: fails the check, as it should
+    return found
+
+
 @pytest.fixture(scope="module")
 def server():
     """A ``govsim view`` server on a free port; yields its address."""
@@ -94,6 +112,7 @@ def server():
                     output = process.stdout.read()
                     raise AssertionError(f"server did not start:\n{output}") from None
                 time.sleep(0.5)
+        assert listening_addresses(port) == {"127.0.0.1"}, "not bound to 127.0.0.1 only"
         yield url
     finally:
         process.terminate()
