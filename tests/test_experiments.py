@@ -15,7 +15,7 @@ import pytest
 from sim.cli import main
 from sim.experiments.analysis import Sweep, main_effects, paired_differences
 from sim.experiments.design import cells
-from sim.experiments.executors import LocalPool
+from sim.experiments.executors import LocalPool, Serial
 from sim.experiments.functions import ishigami_indices
 from sim.experiments.report import write_report
 from sim.experiments.runner import load_runs, read_manifest, sweep
@@ -306,3 +306,58 @@ def test_ishigami_sobol_indices_come_out_right_through_the_pipeline(tmp_path):
     # y >= 8 needs sin^2(x2) near 1 (x2 near ±pi/2): PRIM restricts x2, or finds a box at all
     box = pd.read_csv(out / "tables" / "discovery_0_box.csv")
     assert "x2" in set(box["factor"])
+
+
+LINEAR = """
+[experiment]
+function = "sim.experiments.functions:faulty"
+seed = 4
+outcomes = ["y"]
+
+[design]
+{design}
+
+[[factors]]
+key = "x"
+low = 0.0
+high = 10.0
+
+[[factors]]
+key = "z"
+low = 0.0
+high = 10.0
+
+[report]
+discover = ["y >= 7"]
+"""
+
+
+def test_morris_finds_the_slope_of_a_linear_outcome_and_nothing_for_an_unused_factor(tmp_path):
+    # faulty() with no fault returns y = x and ignores z. SALib scales an elementary effect
+    # to the factor's whole range: x's is 10 (slope 1 over 0..10), z's 0
+    text = LINEAR.format(design='kind = "morris"\ntrajectories = 10\nlevels = 4')
+    out = tmp_path / "out"
+    sweep(load_experiment(write(tmp_path, text)), out, Serial(), progress=False)
+    write_report(out)
+    found = pd.read_csv(out / "tables" / "morris.csv").set_index("factor")
+    assert found.loc["x", "mu_star"] == pytest.approx(10.0)
+    assert found.loc["x", "sigma"] == pytest.approx(0.0, abs=1e-9)
+    assert found.loc["z", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+    assert "x matters most" in (out / "report.html").read_text()
+
+
+def test_prim_finds_the_box_where_the_condition_holds_on_a_latin_hypercube(tmp_path):
+    text = LINEAR.format(design='kind = "lhs"\nsamples = 200')
+    out = tmp_path / "out"
+    sweep(load_experiment(write(tmp_path, text)), out, Serial(), progress=False)
+    write_report(out, discover=["y < 2"])
+    box = pd.read_csv(out / "tables" / "discovery_0_box.csv").set_index("factor")
+    assert list(box.index) == ["x"]  # only x matters: z is left free
+    # the widest box with density >= 0.8: x from about 6.3 (3 / 3.7 of it has y >= 7)
+    assert 6.0 <= box.loc["x", "min"] <= 7.0
+    trajectory = pd.read_csv(out / "tables" / "discovery_0_trajectory.csv")
+    assert trajectory["density"].max() == pytest.approx(1.0)
+    low = pd.read_csv(out / "tables" / "discovery_1_box.csv").set_index("factor")
+    assert 2.0 <= low.loc["x", "max"] <= 2.7
+    html = (out / "report.html").read_text()
+    assert "y &gt;= 7 holds in 3" in html  # about 30% of the runs

@@ -235,7 +235,8 @@ def _morris(page: HtmlReport, sweep: Sweep, design: pd.DataFrame, save: Any) -> 
     save(indices, "morris")
     page.heading("Morris elementary effects")
     page.paragraph(
-        "mu* is the mean size of a factor's elementary effects (how much it matters); sigma "
+        "mu* is the mean size of a factor's elementary effects (how much it matters), each "
+        "the change of the outcome over the factor's whole range (SALib's scaling); sigma "
         "their spread (how much its effect depends on the others or is non-linear)."
     )
     for note in notes:
