@@ -30,6 +30,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -47,7 +48,7 @@ TARGETS = {
     "model_1M_peak_memory_gb": ("<=", 1.5, "GB"),
     "model_10k_whole_process_seconds": ("<=", 1.0, "s"),
     "network_1M_seconds_each": ("<=", 3.0, "s"),
-    "scaling_exponent": ("<=", 1.1, "slope of log time per step on log (citizens + edges)"),
+    "scaling_exponent": ("<=", 1.1, "(log-log slope of time per step on citizens + edges)"),
     "sweep_speedup_2_workers": (">=", 1.7, "times"),
     "view_step_redraw_ms": ("<=", 250.0, "ms"),
 }
@@ -99,6 +100,7 @@ def machine() -> dict:
 def measure(case: str, **kwargs) -> dict:
     """Run one case in its own process: its figures plus whole-process time and peak memory."""
     load_before = os.getloadavg()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.cases", case, json.dumps(kwargs)],
@@ -109,10 +111,14 @@ def measure(case: str, **kwargs) -> dict:
     )
     out, err = child.communicate()
     whole = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # now with this child's CPU time
     if child.returncode:
         raise RuntimeError(f"benchmark case {case} {kwargs} failed:\n{err[-3000:]}")
     figures = json.loads(out.strip().splitlines()[-1])
     figures["whole_process_seconds"] = whole
+    figures["whole_process_cpu_seconds"] = (children.ru_utime + children.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
     figures["load_average_before"] = load_before
     figures["load_average_after"] = os.getloadavg()
     figures["peak_rss_bytes"] = figures.pop("peak_rss_in_process_bytes")
@@ -129,7 +135,8 @@ def repeated(repeat: int, case: str, **kwargs) -> dict:
               f"{runs[-1]['peak_rss_bytes'] / 2**20:.0f} MiB, load "
               f"{runs[-1]['load_average_before'][0]:.1f}", flush=True)  # fmt: skip
     best = dict(runs[0])
-    for key in ("loop_seconds", "loop_cpu_seconds", "whole_process_seconds", "build_seconds"):
+    timed = ("loop_seconds", "loop_cpu_seconds", "whole_process_seconds", "build_seconds")
+    for key in (*timed, "whole_process_cpu_seconds"):
         if key in best:
             best[key] = min(r[key] for r in runs)
     best["peak_rss_bytes"] = min(r["peak_rss_bytes"] for r in runs)
@@ -201,11 +208,13 @@ def bench_scaling(quick: bool, repeat: int, model: dict | None) -> dict:
     big = [r for r in rows if r["n_citizens"] >= 10_000]
     x = np.log([r["n_citizens"] + r["n_edges"] for r in big])
     slope = float(np.polyfit(x, np.log([r["cpu_seconds_per_step"] for r in big]), 1)[0])
+    slope_wall = float(np.polyfit(x, np.log([r["seconds_per_step"] for r in big]), 1)[0])
     return {
         "what": "full model, baseline scenario, 720 steps, by number of citizens",
         "rows": rows,
         "points": points,
         "exponent_cpu_time_per_step_vs_citizens_plus_edges_from_10k": slope,
+        "exponent_wall_time_per_step_vs_citizens_plus_edges_from_10k": slope_wall,
     }
 
 
@@ -258,33 +267,56 @@ def bench_view(quick: bool, repeat: int) -> dict:
 
 
 def verdicts(results: dict) -> dict:
-    """Each target: measured value and met or not (None: not measured)."""
-    got: dict[str, float | None] = dict.fromkeys(TARGETS)
+    """Each target: the measured value (wall clock), the same in CPU time where it applies.
+
+    ``met`` judges the wall-clock value (None: not measured); ``met_on_cpu_time`` judges
+    the CPU-time value, which other work on a loaded machine disturbs much less.
+    """
+    wall: dict[str, float | None] = dict.fromkeys(TARGETS)
+    cpu: dict[str, float | None] = dict.fromkeys(TARGETS)
     if "spread" in results:
-        got["spread_speedup_vs_yardstick"] = results["spread"]["speedup_loop"]
+        wall["spread_speedup_vs_yardstick"] = results["spread"]["speedup_loop"]
+        cpu["spread_speedup_vs_yardstick"] = results["spread"]["speedup_loop_cpu"]
     sizes = results.get("model", {}).get("sizes", {})
     if "1000000" in sizes:
         best = sizes["1000000"]["best"]
-        got["model_1M_whole_process_seconds"] = best["whole_process_seconds"]
-        got["model_1M_peak_memory_gb"] = best["peak_rss_bytes"] / 1e9
+        wall["model_1M_whole_process_seconds"] = best["whole_process_seconds"]
+        cpu["model_1M_whole_process_seconds"] = best.get("whole_process_cpu_seconds")
+        wall["model_1M_peak_memory_gb"] = best["peak_rss_bytes"] / 1e9
     if "10000" in sizes:
-        got["model_10k_whole_process_seconds"] = sizes["10000"]["best"]["whole_process_seconds"]
+        best = sizes["10000"]["best"]
+        wall["model_10k_whole_process_seconds"] = best["whole_process_seconds"]
+        cpu["model_10k_whole_process_seconds"] = best.get("whole_process_cpu_seconds")
     builders = results.get("network", {}).get("builders", {})
     if builders and "1,000,000" in results["network"]["what"]:
-        got["network_1M_seconds_each"] = max(b["best"]["loop_seconds"] for b in builders.values())
+        wall["network_1M_seconds_each"] = max(b["best"]["loop_seconds"] for b in builders.values())
+        cpu["network_1M_seconds_each"] = max(
+            b["best"]["loop_cpu_seconds"] for b in builders.values()
+        )
     if "scaling" in results:
-        got["scaling_exponent"] = results["scaling"][
+        cpu["scaling_exponent"] = results["scaling"][
             "exponent_cpu_time_per_step_vs_citizens_plus_edges_from_10k"
         ]
+        wall["scaling_exponent"] = results["scaling"].get(
+            "exponent_wall_time_per_step_vs_citizens_plus_edges_from_10k"
+        )
     if results.get("sweep", {}).get("speedup_2_workers") is not None:
-        got["sweep_speedup_2_workers"] = results["sweep"]["speedup_2_workers"]
+        wall["sweep_speedup_2_workers"] = results["sweep"]["speedup_2_workers"]
     if results.get("view", {}).get("step_redraw_ms") is not None:
-        got["view_step_redraw_ms"] = results["view"]["step_redraw_ms"]
+        wall["view_step_redraw_ms"] = results["view"]["step_redraw_ms"]
+
+    def judge(op: str, limit: float, value: float | None) -> bool | None:
+        return None if value is None else (value >= limit if op == ">=" else value <= limit)
+
     out = {}
     for key, (op, limit, unit) in TARGETS.items():
-        value = got[key]
-        met = None if value is None else (value >= limit if op == ">=" else value <= limit)
-        out[key] = {"target": f"{op} {limit:g} {unit}", "measured": value, "met": met}
+        out[key] = {
+            "target": f"{op} {limit:g} {unit}",
+            "measured": wall[key],
+            "met": judge(op, limit, wall[key]),
+            "measured_cpu": cpu[key],
+            "met_on_cpu_time": judge(op, limit, cpu[key]),
+        }
     return out
 
 
@@ -367,11 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"summary{'-quick' if args.quick else ''}.json").write_text(
         json.dumps(summary, indent=1) + "\n"
     )
-    for key, verdict in summary["targets"].items():
-        met = {True: "met", False: "MISSED", None: "not measured"}[verdict["met"]]
-        value = verdict["measured"]
-        shown = "-" if value is None else f"{value:.3g}"
-        print(f"{key:36s} {shown:>10s}  target {verdict['target']:<50s} {met}")
+    words = {True: "met", False: "MISSED", None: "-"}
+    print(f"{'target':34s} {'wall':>8s} {'cpu':>8s}  verdict (wall / cpu)  limit")
+    for key, v in summary["targets"].items():
+        shown = ["-" if x is None else f"{x:.3g}" for x in (v["measured"], v["measured_cpu"])]
+        verdict = f"{words[v['met']]} / {words[v['met_on_cpu_time']]}"
+        print(f"{key:34s} {shown[0]:>8s} {shown[1]:>8s}  {verdict:20s} {v['target']}")
     return 0
 
 
