@@ -114,15 +114,25 @@ def cells(experiment: Experiment) -> list[dict[str, Any]]:
     """Every cell of the experiment: factor name -> value, in the design's order.
 
     Sampled values of ``integer`` factors are rounded; others are plain Python floats.
+    A grid factor whose levels mix integers and floats gets floats throughout, so every
+    run's record has the same column types.
     """
     entry = DESIGNS.get(experiment.design.kind)
     rows = entry.matrix(experiment.factors, experiment.design.params, experiment.seed)
+    floats = {
+        f.name
+        for f in experiment.factors
+        if any(isinstance(v, float) for v in f.levels)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in f.levels)
+    }
     out = []
     for row in rows:
         values: dict[str, Any] = {}
         for factor, value in zip(experiment.factors, row, strict=True):
             if factor.sampled:
                 value = round(float(value)) if factor.integer else float(value)
+            elif factor.name in floats:
+                value = float(value)
             values[factor.name] = value
         out.append(values)
     return out

@@ -345,6 +345,8 @@ def load_runs(out: str | Path) -> Any:
         ExperimentError: not a sweep folder, or it holds no finished run.
     """
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     out = Path(out)
@@ -352,7 +354,9 @@ def load_runs(out: str | Path) -> Any:
     parts = sorted(p for p in (out / RUNS).glob("run-*.parquet"))
     if not parts:
         raise _folder_error(out, "holds no finished run yet")
-    frames = [pq.read_table(p).to_pandas() for p in parts]
-    runs = pd.concat(frames, ignore_index=True)
+    try:  # one scan of all parts (they share one schema: see design.cells)
+        runs = ds.dataset([str(p) for p in parts], format="parquet").to_table().to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # parts of differing schemas: one by one
+        runs = pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
     runs = runs[runs["run"] < manifest["runs"]]
     return runs.sort_values("run").reset_index(drop=True)
