@@ -266,3 +266,24 @@ def test_dask_records_failures_and_gives_up_on_a_run_that_kills_its_worker(tmp_p
     )
     assert (summary.ok, summary.failed) == (2, 2)
     check_faults(load_runs(tmp_path / "out"), (1,), attempts_known=False)
+
+
+def test_the_pool_takes_jobs_a_few_at_a_time_so_memory_stays_flat():
+    from sim.experiments.tasks import Job, Model
+
+    model = Model(None, None, "sim.experiments.functions:faulty", (), (("x", "x"),), ("y",))
+    pulled = []
+
+    def jobs():
+        for run in range(10_000):
+            pulled.append(run)
+            yield Job(run, run, 0, 1, (("x", float(run)),))
+
+    results = LocalPool(2).results(model, jobs())
+    for count, (job, record) in enumerate(results, start=1):
+        assert record["y"] == job.run
+        assert len(pulled) <= count + 4  # a window of 2 per worker, never the whole sweep
+        if count == 20:
+            results.close()  # stops the pool
+            break
+    assert len(pulled) < 30

@@ -45,7 +45,6 @@ from sim.config import (
     _toml_value,
     _Validator,
     from_dict,
-    parse_override,
     to_dict,
 )
 from sim.experiments.design import DESIGNS
@@ -203,10 +202,6 @@ class Experiment:
         """The validated scenario of the cell with factor ``values`` (scenario models only)."""
         assert self.base is not None, "a function model has no scenario"
         return from_dict(self.base, source=self.base_source, overrides=self.overrides(values))
-
-    def constants(self) -> dict[str, Any]:
-        """The function model's fixed keyword arguments, from ``set``."""
-        return dict(parse_override(text) for text in self.fixed)
 
     def fingerprint(self) -> str:
         """A short hash of everything that shapes a run's result (not replicates or report).

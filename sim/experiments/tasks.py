@@ -34,7 +34,6 @@ class Model:
     fixed: tuple[str, ...]
     keys: tuple[tuple[str, str], ...]
     outcomes: tuple[str, ...]
-    steps: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +131,7 @@ def _run(model: Model, job: Job) -> dict[str, Any]:
     keys = dict(model.keys)
     overrides = [*model.fixed, *(override(keys[name], v) for name, v in values.items())]
     scenario = from_dict(model.base, source=model.base_source, overrides=overrides)
-    return run_replicate(scenario, job.seed, steps=model.steps)
+    return run_replicate(scenario, job.seed)
 
 
 @cache
