@@ -25,9 +25,14 @@ STATE_NAMES = {CALM: "calm", ENGAGED: "engaged", SETTLED: "settled"}
 NO_ISSUE = -1
 
 
-def beta_problems(mean: float, sd: float, prefix: str) -> list[tuple[str, str]]:
+def beta_problems(
+    mean: float, sd: float, prefix: str, mean_key: str | None = None
+) -> list[tuple[str, str]]:
+    """Problems of a Beta law given by moments: keys ``{prefix}_sd`` and ``mean_key``
+    (default ``{prefix}_mean``)."""
+    mean_key = mean_key or f"{prefix}_mean"
     if sd > 0 and not 0 < mean < 1:
-        return [(f"{prefix}_sd", f"must be 0 when {prefix}_mean is {mean:g}, got {sd}")]
+        return [(f"{prefix}_sd", f"must be 0 when {mean_key} is {mean:g}, got {sd}")]
     if sd > 0 and sd**2 >= mean * (1 - mean):
         limit = (mean * (1 - mean)) ** 0.5
         return [(f"{prefix}_sd", f"must be < {limit:.4g} for a mean of {mean:g}, got {sd}")]

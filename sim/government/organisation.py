@@ -48,7 +48,7 @@ class LevelParams:
         """Cross-key checks: a Beta law with that mean must admit that spread."""
         from sim.citizens import beta_problems
 
-        return beta_problems(self.skill, self.skill_sd, "skill")
+        return beta_problems(self.skill, self.skill_sd, "skill", mean_key="skill")
 
 
 def service_mean(service_hours: float, skill: float) -> float:
