@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cli import main
 from sim.experiments.executors import DaskExecutor, LocalPool, Serial
 from sim.experiments.runner import RUNS, load_runs, read_manifest, sweep
 from sim.experiments.spec import ExperimentError, load_experiment
@@ -128,10 +129,18 @@ def test_resume_cleans_half_written_parts_reruns_failures_and_adds_replicates(tm
 
 @pytest.mark.slow
 def test_one_worker_two_workers_and_a_dask_cluster_give_identical_tables(tmp_path):
-    experiment = load_experiment(write(tmp_path, TINY))
+    path = write(tmp_path, TINY)
+    experiment = load_experiment(path)
     sweep(experiment, tmp_path / "one", LocalPool(1), progress=False)
     sweep(experiment, tmp_path / "two", LocalPool(2), progress=False)
-    sweep(experiment, tmp_path / "dask", DaskExecutor(workers=2), progress=False)
+    # Dask through the command line, on a scheduler of its own on loopback
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        args = ["sweep", str(path), "--out", str(tmp_path / "dask"), "--quiet"]
+        assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
     one = table(tmp_path / "one")
     assert len(one) == 12 and (one["status"] == "ok").all()
     assert one["mean_trust_final"].nunique() > 1  # runs differ: the check can fail
