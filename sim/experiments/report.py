@@ -339,6 +339,8 @@ def _compare_sentence(
 ) -> str:
     if n < 2 or not math.isfinite(diff):
         return f"With {what}, {outcome}: too few paired runs ({n}) to say."
+    if diff == 0 and low == high:
+        return f"With {what}, {outcome} is the same in all {n} paired worlds."
     if clear:
         direction = "higher" if diff > 0 else "lower"
         return (
@@ -520,15 +522,25 @@ def _crossover(sweep: Sweep, diffs: pd.DataFrame, compare: str) -> Figure | None
     fig, panels = _panels(outcomes, width=5.0)
     for ax, outcome in panels:
         sub = diffs[diffs["outcome"] == outcome]
-        groups = sub.groupby([*rest, "b"], sort=False) if rest else sub.groupby("b", sort=False)
+        several = sub["b"].nunique() > 1
+        by = [*rest, "b"] if several else rest
+        groups = sub.groupby(by, sort=False) if by else [((), sub)]
         for key, group in groups:
             group = group.sort_values(x_factor)
-            label = ", ".join(map(analysis._fmt, key if isinstance(key, tuple) else (key,)))
+            key = key if isinstance(key, tuple) else (key,)
+            names = [*rest, compare] if several else rest
+            parts = [
+                v if name == compare else f"{name}={analysis._fmt(v)}"
+                for name, v in zip(names, key, strict=True)
+            ]
+            label = ", ".join(parts) or "all"
             ax.plot(group[x_factor], group["difference"], marker="o", label=label)
             ax.fill_between(group[x_factor], group["ci_low"], group["ci_high"], alpha=0.15)
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xlabel(x_factor, fontsize=8)
         ax.set_ylabel(f"b − a ({outcome})", fontsize=8)
+        if not several:
+            ax.set_title(f"{sub['b'].iloc[0]} − {sub['a'].iloc[0]}", fontsize=9)
         ax.legend(fontsize=6)
     return fig
 
