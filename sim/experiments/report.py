@@ -381,7 +381,9 @@ def _say_sobol(row: Any) -> str:
         f"{row.outcome}: {row.factor} explains {row.S1:.0%} (± {row.S1_ci:.0%}) of the "
         f"variance alone and {row.ST:.0%} (± {row.ST_ci:.0%}) with its interactions"
     )
-    if row.ST - row.ST_ci < 0.01:
+    if max(row.ST_ci, row.S1_ci) > 0.25:
+        text += "; too uncertain to rank (more samples or replicates would narrow it)"
+    elif row.ST + row.ST_ci < 0.05:
         text += "; it hardly matters"
     elif row.ST - row.S1 > max(row.ST_ci, row.S1_ci, 0.05):
         text += "; much of its influence is through interactions"
