@@ -1,7 +1,8 @@
 """The Solara page of ``govsim view``: controls on the left, the simulation on the right.
 
-A plain Solara page (``Sidebar``, ``Columns``, images): Mesa's ``SolaraViz`` left its
-main area blank offline here, and Altair charts need a CDN. Each browser session gets
+A plain Solara page (``Columns``, inputs, PNG images): Mesa's ``SolaraViz`` left its
+main area blank offline here, Altair charts need a CDN, and ``Sidebar`` drew its drawer
+over the page. Each browser session gets
 its own :class:`sim.view.session.Session` (``use_memo`` runs once per session), so two
 sessions never see each other's models. Nothing on the page runs code the user types.
 
@@ -125,13 +126,21 @@ def DesignControls(session: Session, version: int, design: int, on_change):
         )
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _status_line(status: dict) -> str:
-    parts = [f"hour {status['hour']}", f"{status['issues']} issues", f"{status['crises']} crises"]
+    parts = [
+        f"hour {status['hour']}",
+        _count(status["issues"], "issue"),
+        _count(status["crises"], "crisis", "crises"),
+    ]
     parts.append(f"engaged {status['engaged']:.1%}")
     parts.append(f"mean trust {status['mean trust']:.3f}")
     if "cases filed" in status:
         parts.append(
-            f"{status['cases filed']} cases filed, {status['answered']} answered "
+            f"{_count(status['cases filed'], 'case')} filed, {status['answered']} answered "
             f"({status['solved']} solved), backlog {status['backlog']}"
         )
     return " · ".join(parts)
@@ -276,6 +285,8 @@ def Main(
             )
         if blocked:
             ErrorBox(f"Input not accepted: {session.error}")
+        if not session.views:  # the very first choices were refused: nothing to show yet
+            return
         designs = [0, 1] if session.compare and len(session.views) == 2 else [0]
         for d in designs:
             name = f"Design {'AB'[d]} ({session.describe(d)}): " if session.compare else ""
