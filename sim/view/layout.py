@@ -146,7 +146,7 @@ def layout_for(network: Network, key: tuple, seed: int, most: int = MAX_DRAWN) -
             return _cache[key]
     rng = np.random.default_rng([seed, 7])
     balls = sample_neighbourhoods(network, rng, most)
-    columns = int(np.ceil(np.sqrt(len(balls) * 2)))  # cells twice as many across as down
+    columns = min(len(balls), int(np.ceil(np.sqrt(len(balls) * 2))))  # twice as wide as tall
     rows = int(np.ceil(len(balls) / columns))
     xy, edges, offset = [], [], 0
     for i, ball in enumerate(balls):
