@@ -239,7 +239,7 @@ compare = "structure"
 """,
     )
     out = tmp_path / "out"
-    sweep(load_experiment(path), out, LocalPool(2), progress=False)
+    sweep(load_experiment(path), out, Serial(), progress=False)
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text()
     assert "<script" not in html and "http://" not in html and "https://" not in html

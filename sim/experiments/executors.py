@@ -120,6 +120,8 @@ class LocalPool:
                         broken = True
                         suspects.append(job)
                         continue
+                    except Exception as exc:  # e.g. the job could not be sent to a worker
+                        record = lost(model, job, str(exc), type(exc).__name__)
                     yield job, record | {"attempts": attempts.pop(job.run)}
                 if broken:
                     # every run still in flight died with the pool: all are suspects
