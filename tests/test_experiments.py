@@ -304,7 +304,7 @@ def test_ishigami_sobol_indices_come_out_right_through_the_pipeline(tmp_path):
             assert abs(estimate - value) <= max(half, 0.02), (kind, factor, estimate, value, half)
             assert half < 0.15
     # y >= 8 needs sin^2(x2) near 1 (x2 near ±pi/2): PRIM restricts x2, or finds a box at all
-    box = pd.read_csv(out / "tables" / "discovery_0_box.csv")
+    box = pd.read_csv(out / "tables" / "discovery_0_box_0.csv")
     assert "x2" in set(box["factor"])
 
 
@@ -351,13 +351,13 @@ def test_prim_finds_the_box_where_the_condition_holds_on_a_latin_hypercube(tmp_p
     out = tmp_path / "out"
     sweep(load_experiment(write(tmp_path, text)), out, Serial(), progress=False)
     write_report(out, discover=["y < 2"])
-    box = pd.read_csv(out / "tables" / "discovery_0_box.csv").set_index("factor")
+    box = pd.read_csv(out / "tables" / "discovery_0_box_0.csv").set_index("factor")
     assert list(box.index) == ["x"]  # only x matters: z is left free
     # the widest box with density >= 0.8: x from about 6.3 (3 / 3.7 of it has y >= 7)
     assert 6.0 <= box.loc["x", "min"] <= 7.0
-    trajectory = pd.read_csv(out / "tables" / "discovery_0_trajectory.csv")
+    trajectory = pd.read_csv(out / "tables" / "discovery_0_trajectory_0.csv")
     assert trajectory["density"].max() == pytest.approx(1.0)
-    low = pd.read_csv(out / "tables" / "discovery_1_box.csv").set_index("factor")
+    low = pd.read_csv(out / "tables" / "discovery_1_box_0.csv").set_index("factor")
     assert 2.0 <= low.loc["x", "max"] <= 2.7
     html = (out / "report.html").read_text()
     assert "y &gt;= 7 holds in 3" in html  # about 30% of the runs

@@ -327,12 +327,19 @@ class Discovery:
     chosen: int
 
 
-def discover(sweep: Sweep, condition: Any, min_density: float = 0.8) -> Discovery | str:
-    """Find the box of factor values where ``condition`` mostly holds (PRIM, ``prim``).
+def discover(
+    sweep: Sweep, condition: Any, min_density: float = 0.8, max_boxes: int = 3
+) -> list[Discovery] | str:
+    """Find the boxes of factor values where ``condition`` mostly holds (PRIM, ``prim``).
 
-    The box kept is the step of the peeling trajectory with the highest coverage among
-    those with density >= ``min_density`` (or the densest step when none reaches it).
-    Returns a sentence saying why not when there is nothing to find.
+    PRIM's covering: each box is peeled from the runs no earlier box holds. On each
+    peeling trajectory the box kept is the step with the highest coverage among those
+    with density >= ``min_density``; the search stops after ``max_boxes`` boxes, or when
+    no step of a new box reaches that density. Coverage is the share of all the runs of
+    interest, so the boxes' coverages add up.
+
+    Returns:
+        The boxes, or a sentence saying why there is nothing to find.
     """
     import warnings
 
@@ -348,25 +355,36 @@ def discover(sweep: Sweep, condition: Any, min_density: float = 0.8) -> Discover
         return f"{condition}: too few finished runs ({y.size}) to look for a box"
     if not y.any() or y.all():
         return f"{condition}: holds in {'every' if y.all() else 'no'} run; there is no box to find"
+    found: list[Discovery] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         finder = prim.Prim(x, y.astype(float), threshold=min_density, threshold_type=">")
-        box = finder.find_box()
-    trajectory = pd.DataFrame(box.peeling_trajectory).reset_index(drop=True)
-    trajectory = trajectory.rename(columns={"res dim": "res_dim"})
-    dense = trajectory[trajectory["density"] >= min_density]
-    chosen = int(dense["coverage"].idxmax()) if len(dense) else int(trajectory["density"].idxmax())
-    box.select(chosen)
-    limits = box.limits.reset_index().rename(columns={"index": "factor"})
-    limits = limits[["factor", "min", "max"]]
-    step = trajectory.iloc[chosen]
-    return Discovery(
-        condition=str(condition),
-        share=share,
-        limits=limits,
-        coverage=float(step["coverage"]),
-        density=float(step["density"]),
-        mass=float(step["mass"]),
-        trajectory=trajectory[["coverage", "density", "mass", "res_dim"]],
-        chosen=chosen,
-    )
+        while len(found) < max_boxes:
+            box = finder.find_box()
+            if box is None:
+                break
+            trajectory = pd.DataFrame(box.peeling_trajectory).reset_index(drop=True)
+            trajectory = trajectory.rename(columns={"res dim": "res_dim"})
+            dense = trajectory[trajectory["density"] >= min_density]
+            if found and dense.empty:
+                break  # what is left of the runs of interest is not concentrated anywhere
+            best = dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax()
+            chosen = int(best)
+            box.select(chosen)
+            limits = box.limits.reset_index().rename(columns={"index": "factor"})
+            step = trajectory.iloc[chosen]
+            found.append(
+                Discovery(
+                    condition=str(condition),
+                    share=share,
+                    limits=limits[["factor", "min", "max"]],
+                    coverage=float(step["coverage"]),
+                    density=float(step["density"]),
+                    mass=float(step["mass"]),
+                    trajectory=trajectory[["coverage", "density", "mass", "res_dim"]],
+                    chosen=chosen,
+                )
+            )
+            if dense.empty:
+                break
+    return found

@@ -273,16 +273,28 @@ def _discovery(page: HtmlReport, sweep: Sweep, conditions: list, save: Any) -> N
         "kept is the one with the highest coverage among those with density ≥ 0.8."
     )
     for i, condition in enumerate(conditions):
-        found = analysis.discover(sweep, condition)
+        boxes = analysis.discover(sweep, condition)
         page.heading(str(condition), level=3)
-        if isinstance(found, str):
-            page.paragraph(found)
+        if isinstance(boxes, str):
+            page.paragraph(boxes)
             continue
-        save(found.limits, f"discovery_{i}_box")
-        save(found.trajectory, f"discovery_{i}_trajectory")
-        page.paragraph(_say_box(found))
-        page.table(_rounded(found.limits), caption=f"Box for {condition}")
-        page.figure(_tradeoff(found), caption="PRIM trade-off: coverage against density")
+        for j, found in enumerate(boxes):
+            save(found.limits, f"discovery_{i}_box_{j}")
+            save(found.trajectory, f"discovery_{i}_trajectory_{j}")
+            page.paragraph(
+                ("" if j == 0 else f"Box {j + 1}, among the runs the boxes above leave: ")
+                + _say_box(found)
+            )
+            page.table(_rounded(found.limits), caption=f"Box {j + 1} for {condition}")
+            page.figure(
+                _tradeoff(found),
+                caption=f"PRIM trade-off of box {j + 1}: coverage against density",
+            )
+        if len(boxes) > 1:
+            total = sum(b.coverage for b in boxes)
+            page.paragraph(
+                f"Together the {len(boxes)} boxes hold {total:.0%} of the runs where {condition}."
+            )
 
 
 # --------------------------------------------------------------------------- sentences
@@ -395,6 +407,11 @@ def _say_box(found: Discovery) -> str:
         f"{row['factor']} between {_n(row['min'])} and {_n(row['max'])}"
         for _, row in found.limits.iterrows()
     ]
+    if found.limits.empty:
+        return (
+            f"{found.condition} holds in {found.share:.0%} of the runs, spread over the whole "
+            "range of every factor: no box concentrates it."
+        )
     return (
         f"{found.condition} holds in {found.share:.0%} of the runs. It is concentrated where "
         + "; ".join(parts)
