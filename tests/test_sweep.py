@@ -6,6 +6,8 @@ start processes by the dozen or a Dask cluster are marked slow.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,8 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.experiments.executors import DaskExecutor, LocalPool, Serial
+from sim.experiments.executors import LocalPool, Serial
 from sim.experiments.runner import RUNS, load_runs, read_manifest, sweep
 from sim.experiments.spec import ExperimentError, load_experiment
 from sim.runs import replicate_seed, run_replicate
@@ -54,6 +55,60 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
 
 def table(out: Path) -> pd.DataFrame:
     return load_runs(out).drop(columns=VOLATILE)
+
+
+@contextlib.contextmanager
+def dask_cluster(tmp_path: Path, workers: int = 2):
+    """A Dask scheduler and workers on 127.0.0.1, each ``dask`` command a process of ours."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    info = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    started = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            **quiet,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() or not info.read_text().strip():
+            assert time.monotonic() < deadline, "the Dask scheduler did not start"
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        started.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    "--scheduler-file",
+                    str(info),
+                    "--nworkers",
+                    str(workers),
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                **quiet,
+            )
+        )
+        yield address
+    finally:
+        for process in reversed(started):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- one sweep
@@ -133,14 +188,18 @@ def test_one_worker_two_workers_and_a_dask_cluster_give_identical_tables(tmp_pat
     experiment = load_experiment(path)
     sweep(experiment, tmp_path / "one", LocalPool(1), progress=False)
     sweep(experiment, tmp_path / "two", LocalPool(2), progress=False)
-    # Dask through the command line, on a scheduler of its own on loopback
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
-        args = ["sweep", str(path), "--out", str(tmp_path / "dask"), "--quiet"]
-        assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+    # Dask as a user runs it: a scheduler and workers started apart, on loopback, and the
+    # sweep from the command line (each in a process of its own, with a time limit)
+    with dask_cluster(tmp_path) as address:
+        command = [sys.executable, "-m", "sim", "sweep", str(path), "--scheduler", address]
+        finished = subprocess.run(
+            [*command, "--out", str(tmp_path / "dask"), "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert finished.returncode == 0, finished.stderr
+    assert f"the Dask scheduler at {address}" in finished.stderr
     one = table(tmp_path / "one")
     assert len(one) == 12 and (one["status"] == "ok").all()
     assert one["mean_trust_final"].nunique() > 1  # runs differ: the check can fail
@@ -270,10 +329,13 @@ def test_dask_records_failures_and_gives_up_on_a_run_that_kills_its_worker(tmp_p
     (tmp_path / "markers").mkdir()
     text = FAULTY.format(markers=tmp_path / "markers").replace("[1, 2]", "[1]")
     path = write(tmp_path, text)
-    summary = sweep(
-        load_experiment(path), tmp_path / "out", DaskExecutor(workers=2), progress=False
+    # through the command line, in a process of its own with a time limit: never a hang
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--dask", "--workers", "2"]
+    finished = subprocess.run(
+        [*command, "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300
     )
-    assert (summary.ok, summary.failed) == (2, 2)
+    assert finished.returncode == 1, finished.stderr  # finished, with failed runs
+    assert "(2 ok, 2 failed)" in finished.stdout
     check_faults(load_runs(tmp_path / "out"), (1,), attempts_known=False)
 
 

@@ -204,6 +204,13 @@ class DaskExecutor:
                 client = Client(cluster)
         try:
             if self.scheduler:
+                try:
+                    client.wait_for_workers(1, timeout=self.no_worker_timeout)
+                except TimeoutError:
+                    raise NoWorkers(
+                        f"{self.describe()} has had no worker for "
+                        f"{self.no_worker_timeout:.0f} s; nothing ran"
+                    ) from None
                 self.workers = max(1, len(client.scheduler_info()["workers"]))
             window = 2 * self.workers
             in_flight: dict[Any, Job] = {}
