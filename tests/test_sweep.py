@@ -142,8 +142,12 @@ def test_a_folder_of_another_experiment_or_an_unasked_resume_is_refused(tmp_path
     with pytest.raises(ExperimentError, match="add --resume"):
         sweep(experiment, tmp_path / "out", Serial(), progress=False)
     other = load_experiment(write(tmp_path, TINY.replace("seed = 11", "seed = 12"), "b.toml"))
-    with pytest.raises(ExperimentError, match="different settings"):
+    with pytest.raises(ExperimentError, match="by another experiment, 'exp'"):
         sweep(other, tmp_path / "out", Serial(), resume=True, progress=False)
+    (tmp_path / "v2").mkdir()
+    edited = load_experiment(write(tmp_path / "v2", TINY.replace("run.steps=36", "run.steps=37")))
+    with pytest.raises(ExperimentError, match="by 'exp' with other settings"):
+        sweep(edited, tmp_path / "out", Serial(), resume=True, progress=False)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
     with pytest.raises(ExperimentError, match="holds no sweep"):

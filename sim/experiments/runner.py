@@ -170,11 +170,15 @@ def prepare(
     if manifest_path.exists():
         manifest = read_manifest(out)
         if manifest.get("fingerprint") != experiment.fingerprint():
+            made_by = manifest.get("experiment")
+            what = (
+                f"by {made_by!r} with other settings (scenario, factors, design, seed or outcomes)"
+                if made_by == experiment.name
+                else f"by another experiment, {made_by!r}"
+            )
             raise _folder_error(
                 out,
-                f"was made by experiment {manifest.get('experiment')!r} with different "
-                "settings (scenario, factors, design, seed or outcomes); "
-                "choose another --out, or delete the folder to start afresh",
+                f"was made {what}; choose another --out, or add --restart to discard it",
             )
         if not resume:
             raise _folder_error(
