@@ -320,7 +320,7 @@ def verdicts(results: dict) -> dict:
     return out
 
 
-def plot_scaling(scaling: dict, path: Path) -> None:
+def plot_scaling(scaling: dict, path: Path, machine_line: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -347,6 +347,12 @@ def plot_scaling(scaling: dict, path: Path) -> None:
     right.set_title("Memory per citizen")
     for ax in (left, right):
         ax.grid(True, which="both", alpha=0.3)
+    loads = [r["load_average_before"][0] for p in scaling["points"].values() for r in p["repeats"]]
+    fig.suptitle(
+        f"{machine_line} - load average {min(loads):.1f} to {max(loads):.1f} during the runs "
+        "(CPU time is the steadier measure)",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -383,14 +389,21 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "view":
             results[name] = bench_view(args.quick, repeat)
         elif name == "scaling":
-            results[name] = bench_scaling(args.quick, repeat, results.get("model"))
+            model = results.get("model")
+            saved = args.out / f"model{'-quick' if args.quick else ''}.json"
+            if model is None and saved.exists():  # reuse the sizes the model measure ran
+                model = json.loads(saved.read_text())["model"]
+            results[name] = bench_scaling(args.quick, repeat, model)
         payload = header | {"finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         payload[name] = results[name]
         (args.out / f"{name}{'-quick' if args.quick else ''}.json").write_text(
             json.dumps(payload, indent=1) + "\n"
         )
         if name == "scaling":
-            plot_scaling(results[name], args.out / f"scaling{'-quick' if args.quick else ''}.png")
+            m = header["machine"]
+            line = f"{m['cpu_model']}, {m['cores']} cores, {m['memory_bytes'] / 2**30:.0f} GiB"
+            suffix = "-quick" if args.quick else ""
+            plot_scaling(results[name], args.out / f"scaling{suffix}.png", line)
     for name in MEASURES:  # measures run earlier (another --only) count too
         saved = args.out / f"{name}{'-quick' if args.quick else ''}.json"
         if name not in results and saved.exists():
