@@ -1,7 +1,8 @@
 """The compiled phases give bit-for-bit the results of the plain numpy rules they replaced.
 
-Each reference below is the array code as it was before it was compiled (``sim.kernels``);
-whole runs with the reference and with the current code must agree exactly, seed for seed.
+Each reference below is the array code as it was before it was compiled (``sim.kernels``)
+or made leaner; whole runs with the reference and with the current code must agree
+exactly, seed for seed.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim import config
+from sim import config, network
 from sim.citizens import CALM, ENGAGED, NO_ISSUE, SETTLED, Population, SpreadParams, TrustParams
 from sim.model import GovSimModel
+from sim.network import from_edges
 
 
 def reference_spread(
@@ -169,3 +171,38 @@ def test_a_changed_rule_is_caught(monkeypatch):
         other = GovSimModel(scenario, seed=seed)
         other.run()
     assert not np.array_equal(outcome(fast)["ever_engaged"], outcome(other)["ever_engaged"])
+
+
+def reference_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``from_edges``'s CSR arrays as it computed them before it decoded codes by slices."""
+    u = np.asarray(u).astype(np.int64, copy=False)
+    v = np.asarray(v).astype(np.int64, copy=False)
+    proper = u != v
+    u, v = u[proper], v[proper]
+    codes = np.concatenate((u * n + v, v * n + u))
+    codes.sort()
+    if codes.size:
+        fresh = np.empty(codes.size, dtype=bool)
+        fresh[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=fresh[1:])
+        codes = codes[fresh]
+    rows = codes // n if n else codes
+    indices = (codes - rows * n).astype(np.int32)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr, indices
+
+
+EDGE_LISTS = [(1, 3, np.int64), (50, 400, np.int32), (3000, 20000, np.int64)]
+
+
+@pytest.mark.parametrize("slice_size", [7, 1 << 23])
+@pytest.mark.parametrize(("n", "m", "dtype"), EDGE_LISTS)
+def test_from_edges_matches_the_one_sort_rule(monkeypatch, slice_size, n, m, dtype):
+    monkeypatch.setattr(network, "_SLICE", slice_size)
+    rng = np.random.default_rng(n)
+    u, v = rng.integers(0, n, m).astype(dtype), rng.integers(0, n, m).astype(dtype)
+    indptr, indices = reference_from_edges(n, u, v)
+    net = from_edges(n, u, v)
+    np.testing.assert_array_equal(net.indptr, indptr, strict=True)
+    np.testing.assert_array_equal(net.indices, indices, strict=True)
