@@ -136,7 +136,7 @@ class Government:
         # filings (who files, when, through which channel) draw from their own stream so
         # that two designs compared on one seed receive the same filings for as long as
         # the citizens behave alike; service and decisions draw from the other
-        self.filing_rng, self.rng = rng.spawn(2)
+        self.filing_rng, self.rng, self.security_rng = rng.spawn(3)
         self.channels = params.channels
         self.platform = PLATFORMS.get(params.platform.kind)
         self.structure = STRUCTURES.get(params.structure.kind)
@@ -240,16 +240,16 @@ class Government:
             risk += sec.integration_exposure
         if self.monitor.holds_data:
             risk += sec.data_exposure
-        if (
-            sec.incidents_per_month == 0
-            or self.rng.random() >= sec.incidents_per_month / 720 * risk
-        ):
+        # two draws every hour, whatever the design, so that designs with the same risk
+        # meet the same incidents (common random numbers) and a riskier one a superset
+        strike, pick = self.security_rng.random(2)
+        if strike >= sec.incidents_per_month / 720 * risk:
             return
         self.security_incidents += 1
         online = np.flatnonzero([c.online_only for c in self.channels])
         if online.size == 0:
             online = np.arange(len(self.channels))
-        hit = online if self.platform.merges else online[[int(self.rng.integers(online.size))]]
+        hit = online if self.platform.merges else online[[int(pick * online.size)]]
         self.channel_up_at[hit] = hour + sec.downtime_hours
         citizens = self.model.citizens
         citizens.shift_trust(np.flatnonzero(citizens.online), -sec.trust_loss)
