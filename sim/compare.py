@@ -191,6 +191,8 @@ class Comparison:
         higher_is_better = outcome.better == "higher"
         better_worlds = d.b_higher if higher_is_better else d.a_higher
         worlds = f"{better_worlds} of {d.n} worlds better"
+        if d.ties:
+            worlds += f", {d.ties} the same"
         if not d.significant:
             text = (
                 f"No clear difference in {outcome.label}: {show(a)} now, {show(b)} proposed "

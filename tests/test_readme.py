@@ -90,3 +90,22 @@ def test_readme_command_runs(command):
         out = re.search(r"--out (\S+)", command)
         folder = ROOT / (out.group(1) if out else "results/baseline")
         assert (folder / "summary.json").exists()
+    if command.startswith("./dev compare"):
+        shown_output_is_what_compare_writes(command, result.stdout)
+
+
+def shown_output_is_what_compare_writes(command: str, printed: str) -> None:
+    """The reform team's section shows compare's output and verdict: both must be what
+    the command prints and writes today, word for word."""
+    import csv
+
+    section = README.split(command, 1)[1].split("\n## ", 1)[0]
+    shown = re.search(r"```text\n(.*?)```", section, flags=re.S).group(1)
+    assert shown.splitlines()[0] == printed.splitlines()[0]
+    folder = ROOT / re.search(r"--out (\S+)", command).group(1)
+    with open(folder / "paired.csv", newline="") as handle:
+        written = {row["sentence"] for row in csv.DictReader(handle)}
+    verdicts = re.findall(r"^- (?:Better|Worse|Unclear|Context): (.*)$", section, flags=re.M)
+    assert verdicts, "the section shows no verdict lines"
+    for line in verdicts:
+        assert line in written, f"README shows a verdict compare no longer writes: {line}"
