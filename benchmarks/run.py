@@ -231,7 +231,8 @@ def bench_pending(what: str, module: str) -> dict | None:
 
 def bench_sweep(quick: bool, repeat: int) -> dict:
     """Sweep throughput (runs per second) with 1 and 2 local worker processes."""
-    replicates, steps = (4, 240) if quick else (8, 720)
+    # enough runs that starting the pool (about 2 s: each worker imports numba) weighs little
+    replicates, steps = (4, 240) if quick else (30, 720)
     runs = 2 * replicates
     what = f"sweep of {runs} baseline runs (10,000 citizens, {steps} steps), 1 and 2 workers"
     pending = bench_pending(what, "sim.experiments.runner")

@@ -57,13 +57,17 @@ def run_replicate(
     return metrics.summary(model) | {"wall_seconds": time.perf_counter() - started}
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python, govsim and the libraries a run's results depend on."""
+#: Packages whose versions every output records (those missing are left out).
+RECORDED_PACKAGES = ("govsim", "mesa", "numpy", "numba", "pandas", "networkx", "pyarrow")
+
+
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python, govsim and the libraries results depend on, plus ``extra``."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("govsim", "mesa", "numpy", "pandas", "networkx"):
+    for name in (*RECORDED_PACKAGES, *extra):
         try:
             out[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover - an uninstalled checkout

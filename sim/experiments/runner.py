@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import platform
 import shutil
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from sim.experiments.executors import Executor
 from sim.experiments.spec import Experiment, ExperimentError, Problem
 from sim.experiments.tasks import Job, Model
 from sim.files import atomic_write
-from sim.runs import replicate_seed
+from sim.runs import replicate_seed, versions
 
 MANIFEST = "manifest.json"
 RUNS = "runs"
@@ -260,16 +258,6 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
         raise _folder_error(Path(out), f"{MANIFEST} cannot be read: {exc}") from None
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("govsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "dask", "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
 def _write_manifest(experiment: Experiment, out: Path, cells: list[dict]) -> None:
     import pandas as pd
 
@@ -298,7 +286,7 @@ def _write_manifest(experiment: Experiment, out: Path, cells: list[dict]) -> Non
             "compare": experiment.compare,
             "discover": [str(c) for c in experiment.discover],
         },
-        "versions": _versions(),
+        "versions": versions("SALib", "dask", "distributed"),
         "created": previous.get("created", now),
         "updated": now,
         "command": " ".join(sys.argv),
