@@ -400,7 +400,10 @@ class Government:
             return
         front = [unit for unit in self.units if unit.level == 0]
         serving = {staff.case for unit in front for staff in unit.staff}
-        moved = [case for unit in front for case in unit.withdraw(hot)]
+        # only cases with a level above to go to leave the front-line queues; the others
+        # keep their place (and their arrival time) and move ahead when the queue re-sorts
+        movable = {c for c in hot if c.step == 0 and len(c.route) > 1 and c not in serving}
+        moved = [case for unit in front for case in unit.withdraw(movable)]
         for case in hot:
             if case in serving:  # already with the front line: it goes ahead above
                 case.hot = True
