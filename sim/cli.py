@@ -29,6 +29,13 @@ EXIT_BAD_INPUT = 2
 COMMAND_MODULES: tuple[str, ...] = ("sim.compare", "sim.experiments.cli", "sim.view.cli")
 
 
+def add_overrides_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--set KEY=VALUE`` (repeatable), collected in ``args.overrides``."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govsim",
@@ -46,13 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario file (TOML), e.g. scenarios/baseline.toml")
     run.add_argument("--seed", type=int, help="seed of the run (default: the scenario's run.seed)")
     run.add_argument("--steps", type=int, help="hours to simulate (default: run.steps)")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario key, e.g. --set network.kind=scale_free (repeatable)",
+    add_overrides_option(
+        run, "override a scenario key, e.g. --set network.kind=scale_free (repeatable)"
     )
     run.add_argument("--out", help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -68,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "show", help="print a scenario with every default filled in"
     )
     show.add_argument("file")
-    show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides_option(show, "override a scenario key before showing it (repeatable)")
     show.set_defaults(handler=_show)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_command(commands)

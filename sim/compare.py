@@ -30,7 +30,8 @@ class Outcome:
     """A summary key as the report speaks of it.
 
     Attributes:
-        key: the key of :func:`sim.metrics.summary` (or of :func:`derived`).
+        key: the key of :func:`sim.metrics.summary`, or ``equity_gap``: the absolute
+            difference of the online and offline resolution rates (0: equal treatment).
         label: what it is, in words ("mean response time").
         unit: appended to numbers ("h"), or "" for counts and shares.
         better: "lower", "higher", or "" when neither direction is better (context only).
@@ -69,15 +70,10 @@ RUN_KEYS = tuple(
 )
 
 
-def derived(row: dict[str, float]) -> dict[str, float]:
-    """Outcomes computed from a run's summary: ``equity_gap`` is the absolute difference
-    between the online and the offline resolution rates (0: equal treatment)."""
-    gap = abs(row["online_resolution_rate"] - row["offline_resolution_rate"])
-    return {"equity_gap": gap}
-
-
 def add_command(commands: argparse._SubParsersAction) -> None:
     """Add ``compare`` to the ``govsim`` command line."""
+    from sim.cli import add_overrides_option
+
     compare = commands.add_parser(
         "compare",
         help="compare two designs on the same simulated worlds and write a report",
@@ -92,13 +88,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--seed", type=int, metavar="S", help="root seed (default: CURRENT's run.seed)"
     )
-    compare.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key in both designs, e.g. --set population.n_citizens=4000",
+    add_overrides_option(
+        compare, "override a key in both designs, e.g. --set population.n_citizens=4000"
     )
     compare.add_argument("--workers", type=_positive, metavar="N", help="processes (default: all)")
     compare.add_argument(
@@ -200,12 +191,7 @@ class Comparison:
             )
             return (text, "unclear")
         improves = (d.mean > 0) == higher_is_better
-        verb = {
-            (True, True): "raises",
-            (True, False): "cuts",
-            (False, True): "lowers",
-            (False, False): "raises",
-        }[(improves, higher_is_better)]
+        verb = "raises" if d.mean > 0 else "cuts" if improves else "lowers"
         text = (
             f"Proposed {verb} {outcome.label} from {show(a)} to {show(b)} ({interval}; {worlds})."
         )
@@ -274,23 +260,13 @@ def compare(
                 rows.append({"design": design, "replicate": replicate, **record})
                 bar.update(1)
     runs = pd.DataFrame(rows).sort_values(["design", "replicate"], ignore_index=True)
-    for key, value in _derived_columns(runs).items():
-        runs[key] = value
+    runs["equity_gap"] = (runs["online_resolution_rate"] - runs["offline_resolution_rate"]).abs()
     table = Comparison(current, proposed, root_seed, runs, {})
     for outcome in OUTCOMES:
         table.paired[outcome.key] = paired_difference(
             table.values(CURRENT, outcome.key), table.values(PROPOSED, outcome.key)
         )
     return table
-
-
-def _derived_columns(runs: pd.DataFrame) -> dict[str, list[float]]:
-    rows = runs.to_dict("records")
-    out: dict[str, list[float]] = {}
-    for row in rows:
-        for key, value in derived(row).items():
-            out.setdefault(key, []).append(value)
-    return out
 
 
 def _run_all(scenario: Scenario, seeds: list[int], workers: int | None) -> Any:

@@ -162,6 +162,7 @@ class Government:
         self.monitoring_channel = online[0] if online else 0
 
         self.cases: list[Case] = []
+        self.cases_by_issue: dict[int, list[Case]] = {}  # for monitoring's fast track
         self.open_ticket: dict[int, Case] = {}
         self.detected: set[int] = set()
         self._pending: list[tuple[float, int, str, Any]] = []
@@ -325,6 +326,7 @@ class Government:
         if self.fast_track and issue in self.detected and self._in_monitored_data(case):
             self._make_hot(case)
         self.cases.append(case)
+        self.cases_by_issue.setdefault(issue, []).append(case)
         hold = self.policy.holding_reply_hours(self.params.policy.params)
         if hold is not None and filers:
             self._later(when + hold, "holding", case)
@@ -392,10 +394,12 @@ class Government:
     def _fast_track(self, issues: set[int]) -> None:
         """Open cases about newly detected issues that monitoring can see become hot: those
         waiting at the front line move up a level, and queues re-sort."""
-        hot = set()
-        for case in self.cases:
-            if case.closed is None and case.issue in issues and self._in_monitored_data(case):
-                hot.add(case)
+        hot = {
+            case
+            for issue in issues
+            for case in self.cases_by_issue.get(issue, ())
+            if case.closed is None and self._in_monitored_data(case)
+        }
         if not hot:
             return
         front = [unit for unit in self.units if unit.level == 0]
