@@ -40,14 +40,14 @@ class GovSimModel(mesa.Model):
            some calm down (synchronous; those reached act from the next hour);
         2. incidents: new incidents open issues and engage their affected citizens;
         3. government (unless disabled): security incidents, filings (cases reach desks
-           during the coming hour as Mesa events), monitoring, policy review, and the
+           during the coming hour as timed events), monitoring, policy review, and the
            citizens' reactions to the answers that went out during the past hour;
         4. trust: erosion while demands wait, giving up, pull of neighbours;
         5. issues: attention per issue and each issue's lifecycle stage;
         6. collect: one row of reporters.
 
-    Between two steps, Mesa's event list runs the government's timed events in time
-    order: cases reaching desks, services ending, holding replies.
+    Between two steps, Mesa's event list runs the government's timed events (its
+    ``Timeline``) in time order: cases reaching desks, services ending, holding replies.
 
     Args:
         scenario: the validated scenario.

@@ -5,13 +5,12 @@ is a name from a registry (``PLATFORMS``, ``STRUCTURES``, ``POLICIES``, ``MONITO
 ``ARRIVALS``, ``PRIORITIES``), so adding one changes neither this module's callers nor
 ``sim/model.py``. :class:`Government` runs them: once an hour it takes in filings, scans
 with its monitor, reviews under its policy and lets citizens react to the answers that
-went out; in between, cases move through the units as Mesa events.
+went out; in between, cases move through the units as timed events on its
+:class:`~sim.government.timeline.Timeline`, run inside Mesa's event list.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from sim.government.organisation import (
     Unit,
 )
 from sim.government.policies import MONITORS, POLICIES, SecurityParams
+from sim.government.timeline import Timeline
 from sim.issues import Stage
 from sim.params import Choice, choice, param, probability
 
@@ -137,6 +137,7 @@ class Government:
         # that two designs compared on one seed receive the same filings for as long as
         # the citizens behave alike; service and decisions draw from the other
         self.filing_rng, self.rng, self.security_rng = rng.spawn(3)
+        self.timeline = Timeline(model)
         self.channels = params.channels
         self.platform = PLATFORMS.get(params.platform.kind)
         self.structure = STRUCTURES.get(params.structure.kind)
@@ -165,8 +166,6 @@ class Government:
         self.cases_by_issue: dict[int, list[Case]] = {}  # for monitoring's fast track
         self.open_ticket: dict[int, Case] = {}
         self.detected: set[int] = set()
-        self._pending: list[tuple[float, int, str, Any]] = []
-        self._order = itertools.count()
         self._deliveries: list[tuple[str, Case]] = []
         self.filings = 0
         self.merged = 0
@@ -190,6 +189,7 @@ class Government:
             priority,
             self._served,
             self.model.issues,
+            self.timeline,
         )
         self.units.append(unit)
         return unit
@@ -200,30 +200,23 @@ class Government:
 
     # ------------------------------------------------------------------ timed actions
 
-    def _later(self, when: float, action: str, payload: Any) -> None:
-        heapq.heappush(self._pending, (when, next(self._order), action, payload))
-        self.model.schedule_event(self._due, at=when)
-
-    def _due(self) -> None:
-        """Event: carry out the timed actions that are due now."""
+    def _holding(self, case: Case) -> None:
+        """Timed: a holding reply about ``case`` goes out, unless it has been answered."""
+        if case.closed is not None:
+            return
         now = float(self.model.time)
-        while self._pending and self._pending[0][0] <= now:
-            _, _, action, payload = heapq.heappop(self._pending)
-            if action == "arrive":
-                self._enter(payload)
-            elif action == "holding" and payload.closed is None:
-                if payload.first_response is None:
-                    payload.first_response = now
-                self._deliveries.append(("holding", payload))
-                every = self.policy.update_every_hours(self.params.policy.params)
-                if every:
-                    self._later(now + every, "holding", payload)
+        if case.first_response is None:
+            case.first_response = now
+        self._deliveries.append(("holding", case))
+        every = self.policy.update_every_hours(self.params.policy.params)
+        if every:
+            self.timeline.at(now + every, self._holding, case)
 
     # ------------------------------------------------------------------ the hour
 
     def hour(self, hour: int) -> None:
         """One hour of the government: security, filings, monitoring, review, reactions."""
-        # final answers that went out during the past hour, as Mesa events
+        # final answers that went out during the past hour, as timed events
         self.answers_last_hour = self.closed - self._closed_mark
         self._closed_mark = self.closed
         self._security(hour)
@@ -329,7 +322,7 @@ class Government:
         self.cases_by_issue.setdefault(issue, []).append(case)
         hold = self.policy.holding_reply_hours(self.params.policy.params)
         if hold is not None and filers:
-            self._later(when + hold, "holding", case)
+            self.timeline.at(when + hold, self._holding, case)
         return case
 
     def _open(self, case: Case, arrive_at: float) -> None:
@@ -337,7 +330,7 @@ class Government:
         its first desk at ``arrive_at``."""
         if self.platform.merges and case.issue != NO_ISSUE:
             self.open_ticket[case.issue] = case
-        self._later(arrive_at, "arrive", case)
+        self.timeline.at(arrive_at, self._enter, case)
 
     def _enter(self, case: Case) -> None:
         """A case reaches the desk of its current level."""
@@ -430,7 +423,7 @@ class Government:
         if not case.drafted:  # the front line, or the first level of a fast-tracked case
             if level == 0 and rng.random() < p.transfer_prob * shirk:
                 case.transfers += 1
-                self._later(now + p.transfer_delay_hours, "arrive", case)
+                self.timeline.at(now + p.transfer_delay_hours, self._enter, case)
                 return
             case.drafted = True
             case.templated = rng.random() < p.templated_prob * shirk

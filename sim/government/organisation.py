@@ -3,8 +3,9 @@
 Government units and staff are few and rich, so they are Mesa agents. A :class:`Unit` is a
 multi-server queue (Erlang's M/M/c when arrivals are Poisson and service exponential): its
 staff serve one case each, the rest wait in the unit's queue in the order its priority rule
-gives. Service ends are Mesa events (``model.schedule_event`` of the unit's bound method),
-so time inside the hour is continuous and queueing theory applies exactly.
+gives. Service ends are timed events on the government's :class:`~sim.government.timeline.Timeline`,
+which runs them at their times inside Mesa's event list, so time inside the hour is
+continuous and queueing theory applies exactly.
 
 Which levels a case passes through is the *structure* (``STRUCTURES``): ``hierarchical``
 sends every case up through every level for approval; ``flat`` lets the front line
@@ -27,6 +28,7 @@ from sim.registry import Registry
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sim.government.timeline import Timeline
     from sim.issues import Issues
 
 
@@ -252,6 +254,7 @@ class Unit(mesa.Agent):
         priority: key function of ``PRIORITIES``.
         done: called as ``done(case, staff)`` when a case finishes service here.
         issues: the model's issue table (priorities read attention from it).
+        timeline: where service ends are scheduled.
     """
 
     def __init__(
@@ -265,8 +268,10 @@ class Unit(mesa.Agent):
         priority: Callable[[Case, Issues], float],
         done: Callable[[Case, Staff], None],
         issues: Issues,
+        timeline: Timeline,
     ):
         super().__init__(model)
+        self.timeline = timeline
         self.level = level
         self.name = name
         self.service_hours = service_hours
@@ -314,10 +319,10 @@ class Unit(mesa.Agent):
         duration = float(self.stream.exponential(service_mean(self.service_hours, staff.skill)))
         staff.busy_hours += duration
         heapq.heappush(self._ends, (now + duration, next(self._order), staff))
-        self.model.schedule_event(self._finish_next, at=now + duration)
+        self.timeline.at(now + duration, self._finish_next)
 
-    def _finish_next(self) -> None:
-        """Event: the earliest service in this unit ends now."""
+    def _finish_next(self, _: object = None) -> None:
+        """Timed: the earliest service in this unit ends now."""
         _, _, staff = heapq.heappop(self._ends)
         case = staff.case
         staff.case = None
