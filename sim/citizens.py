@@ -223,7 +223,8 @@ class Population:
     """All citizens' state, one numpy array per variable.
 
     Attributes:
-        online: netizen (posts online) or not.
+        online: netizen (posts online) or not; fixed for the run.
+        netizen_ids, offline_ids: ids of the netizens and of the offline citizens, ascending.
         activity: chance per hour of talking about an issue while engaged, in (0, 1].
         trust: trust in government, in [0, 1].
         state: ``CALM``, ``ENGAGED`` or ``SETTLED``.
@@ -249,6 +250,9 @@ class Population:
         self.n = n
         self.network = network
         self.online = place_netizens(params, network, rng)
+        # who is a netizen never changes: the hourly reporters gather by these ids
+        self.netizen_ids = np.flatnonzero(self.online)
+        self.offline_ids = np.flatnonzero(~self.online)
         self.activity = np.maximum(
             beta_by_moments(rng, params.activity_mean, params.activity_sd, n), 1e-6
         )
@@ -334,17 +338,25 @@ class Population:
             self._dst, self._hit, self._hit_k = (np.empty(size, np.int32) for _ in range(3))
             self._u = np.empty(size, np.float64)
         row_end = np.empty(frontier.size, np.int64)
-        m = kernels.open_ties(
-            frontier, net.indptr, net.indices, self.state, self.issue, self._dst, row_end
-        )
+        # on several threads for big frontiers: the same ties and hits, in the same order
+        chunks = kernels.chunks_for(ties)
+        tie_args = (frontier, net.indptr, net.indices, self.state, self.issue, self._dst, row_end)
+        if chunks > 1:
+            m = kernels.open_ties_parallel(*tie_args, chunks)
+        else:
+            m = kernels.open_ties(*tie_args)
         u = rng.random(out=self._u[:m])  # the same draws as rng.random(m)
         bounded = 0 <= params.trust_damping <= 1 and 0 <= params.word_of_mouth_factor <= 1
-        h = kernels.passed_on(
+        pass_args = (
             frontier, row_end, self._dst, u, self.issue, self.activity, self.trust,
             self.online, severity, params.base_prob, params.severity_gain,
             params.trust_damping, params.word_of_mouth_factor, params.amplification,
             bounded, self._hit, self._hit_k,
         )  # fmt: skip
+        if chunks > 1:
+            h = kernels.passed_on_parallel(*pass_args, chunks)
+        else:
+            h = kernels.passed_on(*pass_args)
         dst, k = self._hit[:h].copy(), self._hit_k[:h].copy()
         if dst.size > 1:
             order = rng.permutation(dst.size)
@@ -394,7 +406,10 @@ class Population:
         from sim import kernels
 
         net = self.network
-        return kernels.neighbour_mean(net.indptr, net.indices, np.asarray(values, np.float64))
+        values = np.asarray(values, np.float64)
+        if kernels.chunks_for(net.indices.size) > 1:  # the same means, read on several threads
+            return kernels.neighbour_mean_parallel(net.indptr, net.indices, values, 1 << 16)
+        return kernels.neighbour_mean(net.indptr, net.indices, values)
 
     def shift_trust(self, who: np.ndarray, delta: float) -> None:
         """Add ``delta`` to the trust of ``who`` (clipped to [0, 1]); nothing if trust is fixed."""

@@ -40,15 +40,29 @@ def open_ties(
     """
     m = 0
     for f in range(frontier.size):
-        i = frontier[f]
-        k = issue[i]
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            s = state[j]
-            if s == CALM or (s == SETTLED and issue[j] != k):
-                dst_out[m] = j
-                m += 1
+        m = _open_row(frontier[f], indptr, indices, state, issue, dst_out, m)
         row_end[f] = m
+    return m
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _open_row(
+    i: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    state: np.ndarray,
+    issue: np.ndarray,
+    dst_out: np.ndarray,
+    m: int,
+) -> int:
+    """Citizen ``i``'s open ties, written to ``dst_out`` from ``m`` on; returns the new end."""
+    k = issue[i]
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        s = state[j]
+        if s == CALM or (s == SETTLED and issue[j] != k):
+            dst_out[m] = j
+            m += 1
     return m
 
 
@@ -88,23 +102,54 @@ def passed_on(
     h = 0
     start = 0
     for f in range(frontier.size):
-        i = frontier[f]
-        k = issue[i]
-        online_i = online[i]
-        source = (base_prob * activity[i]) * (1.0 + severity_gain * severity[k])
-        voice = 1.0 + amplification * (1.0 - trust[i]) * (1.0 if online_i else 0.0)
-        bound = source * voice if bounded else np.inf
         end = row_end[f]
-        for e in range(start, end):
-            if u[e] < bound:
-                j = dst[e]
-                p = source * (1.0 - trust_damping * trust[j])
-                p = p * (1.0 if (online_i and online[j]) else word_of_mouth)
-                if u[e] < p * voice:
-                    hit_dst[h] = j
-                    hit_k[h] = k
-                    h += 1
+        h = _passed_row(
+            frontier[f], start, end, dst, u, issue, activity, trust, online, severity,
+            base_prob, severity_gain, trust_damping, word_of_mouth, amplification, bounded,
+            hit_dst, hit_k, h,
+        )  # fmt: skip
         start = end
+    return h
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _passed_row(
+    i: int,
+    start: int,
+    end: int,
+    dst: np.ndarray,
+    u: np.ndarray,
+    issue: np.ndarray,
+    activity: np.ndarray,
+    trust: np.ndarray,
+    online: np.ndarray,
+    severity: np.ndarray,
+    base_prob: float,
+    severity_gain: float,
+    trust_damping: float,
+    word_of_mouth: float,
+    amplification: float,
+    bounded: bool,
+    hit_dst: np.ndarray,
+    hit_k: np.ndarray,
+    h: int,
+) -> int:
+    """Citizen ``i``'s open ties ``start:end``: those the issue passes over are written to
+    ``hit_dst``/``hit_k`` from ``h`` on; returns the new end."""
+    k = issue[i]
+    online_i = online[i]
+    source = (base_prob * activity[i]) * (1.0 + severity_gain * severity[k])
+    voice = 1.0 + amplification * (1.0 - trust[i]) * (1.0 if online_i else 0.0)
+    bound = source * voice if bounded else np.inf
+    for e in range(start, end):
+        if u[e] < bound:
+            j = dst[e]
+            p = source * (1.0 - trust_damping * trust[j])
+            p = p * (1.0 if (online_i and online[j]) else word_of_mouth)
+            if u[e] < p * voice:
+                hit_dst[h] = j
+                hit_k[h] = k
+                h += 1
     return h
 
 
@@ -160,3 +205,201 @@ def pull_trust(trust: np.ndarray, target: np.ndarray, up: float, down: float) ->
         gap = target[i] - trust[i]
         weight = up if gap > 0 else down
         trust[i] = min(max(trust[i] + weight * gap, 0.0), 1.0)
+
+
+# ----------------------------------------------------------------------------- threads
+#
+# At a million citizens an hour's frontier has about two million ties, and walking them is
+# bound by memory latency, not arithmetic: two cores walking half each take about half the
+# time. The parallel kernels cut the frontier into pieces of about equal ties, let each
+# thread write its piece's results where the piece's ties begin, then close the gaps, so
+# they return exactly what the serial kernels return, in the same order, whatever the
+# number of threads. The caller draws the uniforms between the two passes, as before.
+
+#: Below this many frontier ties an hour, the serial kernels are used (launching threads
+#: costs more than it saves).
+PARALLEL_MIN_TIES = 100_000
+
+
+def threads() -> int:
+    """Threads the spreading phase may use: ``GOVSIM_THREADS`` if set, else numba's count.
+
+    Sweeps, comparisons and the view set ``GOVSIM_THREADS=1`` in their workers, which
+    already keep every core busy (or, in the view, step models from several threads).
+    """
+    import os
+
+    wanted = os.environ.get("GOVSIM_THREADS", "").strip()
+    most = numba.config.NUMBA_NUM_THREADS
+    if not wanted:
+        return most
+    try:
+        return max(1, min(int(wanted), most))
+    except ValueError:
+        return 1
+
+
+def chunks_for(ties: int) -> int:
+    """Pieces to cut an hour's frontier into: 1 (serial) for few ties or one thread."""
+    n = threads()
+    if n <= 1 or ties < PARALLEL_MIN_TIES:
+        return 1
+    numba.set_num_threads(n)
+    return 8 * n
+
+
+@numba.njit(cache=True, nogil=True)
+def _pieces(frontier: np.ndarray, indptr: np.ndarray, chunks: int) -> tuple:
+    """Frontier positions cutting it into ``chunks`` pieces of about equal ties, and each
+    position's first tie among all the frontier's ties (``first[f]``, ``first[n]`` = all)."""
+    n = frontier.size
+    first = np.empty(n + 1, np.int64)
+    first[0] = 0
+    for f in range(n):
+        i = frontier[f]
+        first[f + 1] = first[f] + indptr[i + 1] - indptr[i]
+    bounds = np.empty(chunks + 1, np.int64)
+    for c in range(chunks):
+        bounds[c] = np.searchsorted(first[:n], (first[n] * c) // chunks)
+    bounds[chunks] = n
+    for c in range(1, chunks + 1):  # monotone, whatever searchsorted did with ties
+        bounds[c] = max(bounds[c], bounds[c - 1])
+    return bounds, first
+
+
+@numba.njit(cache=True, nogil=True)
+def _close_gaps(
+    bounds: np.ndarray, start: np.ndarray, count: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> int:
+    """Move each piece's ``count[c]`` results from ``start[c]`` down to follow the previous
+    piece's, in ``a`` (and ``b`` if it has entries); returns how many results in all."""
+    m = 0
+    for c in range(bounds.size - 1):
+        lo = start[c]
+        if lo != m:
+            for x in range(count[c]):
+                a[m + x] = a[lo + x]
+            if b.size:
+                for x in range(count[c]):
+                    b[m + x] = b[lo + x]
+        m += count[c]
+    return m
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def open_ties_parallel(
+    frontier: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    state: np.ndarray,
+    issue: np.ndarray,
+    dst_out: np.ndarray,
+    row_end: np.ndarray,
+    chunks: int,
+) -> int:
+    """:func:`open_ties` on several threads: the same ties in the same order."""
+    bounds, first = _pieces(frontier, indptr, chunks)
+    start = np.empty(chunks, np.int64)
+    count = np.empty(chunks, np.int64)
+    for c in numba.prange(chunks):
+        m = first[bounds[c]]
+        start[c] = m
+        for f in range(bounds[c], bounds[c + 1]):
+            m = _open_row(frontier[f], indptr, indices, state, issue, dst_out, m)
+            row_end[f] = m
+        count[c] = m - start[c]
+    m = 0
+    for c in range(chunks):  # row ends follow their ties down
+        shift = start[c] - m
+        if shift:
+            for f in range(bounds[c], bounds[c + 1]):
+                row_end[f] -= shift
+        m += count[c]
+    return _close_gaps(bounds, start, count, dst_out, dst_out[:0])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def passed_on_parallel(
+    frontier: np.ndarray,
+    row_end: np.ndarray,
+    dst: np.ndarray,
+    u: np.ndarray,
+    issue: np.ndarray,
+    activity: np.ndarray,
+    trust: np.ndarray,
+    online: np.ndarray,
+    severity: np.ndarray,
+    base_prob: float,
+    severity_gain: float,
+    trust_damping: float,
+    word_of_mouth: float,
+    amplification: float,
+    bounded: bool,
+    hit_dst: np.ndarray,
+    hit_k: np.ndarray,
+    chunks: int,
+) -> int:
+    """:func:`passed_on` on several threads: the same hits in the same order.
+
+    ``hit_dst`` and ``hit_k`` must hold as many entries as there are open ties.
+    """
+    n = frontier.size
+    bounds = np.empty(chunks + 1, np.int64)
+    for c in range(chunks + 1):  # pieces of about equal open ties
+        bounds[c] = np.searchsorted(row_end, (row_end[n - 1] * c) // chunks) if n else 0
+    bounds[0] = 0
+    bounds[chunks] = n
+    for c in range(1, chunks + 1):
+        bounds[c] = max(bounds[c], bounds[c - 1])
+    start = np.empty(chunks, np.int64)
+    count = np.empty(chunks, np.int64)
+    for c in numba.prange(chunks):
+        lo = bounds[c]
+        tie = row_end[lo - 1] if lo > 0 else 0
+        start[c] = tie
+        h = tie
+        for f in range(lo, bounds[c + 1]):
+            end = row_end[f]
+            h = _passed_row(
+                frontier[f], tie, end, dst, u, issue, activity, trust, online, severity,
+                base_prob, severity_gain, trust_damping, word_of_mouth, amplification,
+                bounded, hit_dst, hit_k, h,
+            )  # fmt: skip
+            tie = end
+        count[c] = h - start[c]
+    return _close_gaps(bounds, start, count, hit_dst, hit_k)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def neighbour_mean_parallel(
+    indptr: np.ndarray, indices: np.ndarray, values: np.ndarray, block: int
+) -> np.ndarray:
+    """:func:`neighbour_mean` with the neighbours' values read on several threads.
+
+    The reads (random, so bound by memory latency) go to a buffer a block of rows at a
+    time, in parallel; the running sum then adds the buffer in tie order on one thread,
+    the same additions in the same order, so the means are the same to the bit.
+    """
+    n = indptr.size - 1
+    out = np.empty(n, np.float64)
+    most = 0
+    for i in range(n):
+        most = max(most, indptr[i + 1] - indptr[i])
+    buf = np.empty(max(block, most), np.float64)
+    running = 0.0
+    lo = 0
+    while lo < n:
+        hi = lo + 1  # rows lo..hi-1 whose ties fit in the buffer
+        while hi < n and indptr[hi + 1] - indptr[lo] <= buf.size:
+            hi += 1
+        first = indptr[lo]
+        for e in numba.prange(indptr[hi] - first):
+            buf[e] = values[indices[first + e]]
+        for i in range(lo, hi):
+            before = running
+            for e in range(indptr[i] - first, indptr[i + 1] - first):
+                running += buf[e]
+            degree = indptr[i + 1] - indptr[i]
+            out[i] = (running - before) / degree if degree > 0 else values[i]
+        lo = hi
+    return out

@@ -95,13 +95,13 @@ def mean_trust(model: GovSimModel) -> float:
 def mean_trust_online(model: GovSimModel) -> float:
     """Mean trust of netizens, in [0, 1] (NaN when there are none)."""
     c = model.citizens
-    return _mean(c.trust[c.online])
+    return _mean(c.trust[c.netizen_ids])  # the same values in the same order as a mask
 
 
 def mean_trust_offline(model: GovSimModel) -> float:
     """Mean trust of offline citizens, in [0, 1] (NaN when there are none)."""
     c = model.citizens
-    return _mean(c.trust[~c.online])
+    return _mean(c.trust[c.offline_ids])
 
 
 def backlog(model: GovSimModel) -> int:

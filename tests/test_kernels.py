@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim import config, network
+from sim import config, kernels, network
 from sim.citizens import CALM, ENGAGED, NO_ISSUE, SETTLED, Population, SpreadParams, TrustParams
 from sim.model import GovSimModel
 from sim.network import from_edges
@@ -129,11 +129,17 @@ def outcome(model: GovSimModel) -> dict[str, np.ndarray]:
     return out
 
 
+@pytest.mark.parametrize("pieces", [1, 7], ids=["serial", "parallel"])
 @pytest.mark.parametrize(("path", "overrides", "seed"), CASES)
-def test_citizens_phases_match_the_numpy_rules_bit_for_bit(monkeypatch, path, overrides, seed):
+def test_citizens_phases_match_the_numpy_rules_bit_for_bit(
+    monkeypatch, path, overrides, seed, pieces
+):
+    """Serial kernels, and parallel ones with the frontier cut into 7 pieces every hour."""
     scenario = config.load(path, overrides)
-    fast = GovSimModel(scenario, seed=seed)
-    fast.run()
+    with monkeypatch.context() as patch:
+        patch.setattr(kernels, "chunks_for", lambda ties: pieces)
+        fast = GovSimModel(scenario, seed=seed)
+        fast.run()
     with monkeypatch.context() as patch:
         for name, reference in REFERENCES.items():
             patch.setattr(Population, name, reference)
@@ -146,12 +152,68 @@ def test_citizens_phases_match_the_numpy_rules_bit_for_bit(monkeypatch, path, ov
         np.testing.assert_array_equal(a[name], b[name], err_msg=name, strict=True)
 
 
+def random_frontier(seed: int, n: int = 3000) -> dict:
+    """A network with isolated citizens and hubs, citizens in every state, and a frontier."""
+    rng = np.random.default_rng(seed)
+    m = 4 * n
+    # the last tenth of the citizens have no ties; the first half has many more than the rest
+    u, v = rng.integers(0, n - n // 10, m), rng.integers(0, n // 2, m)
+    net = from_edges(n, u, v)
+    indptr, indices = net.indptr, net.indices
+    state = rng.choice(np.array([CALM, ENGAGED, SETTLED], np.int8), n)
+    issue = np.where(state == CALM, NO_ISSUE, rng.integers(0, 5, n)).astype(np.int32)
+    frontier = rng.permutation(np.flatnonzero(state == ENGAGED)).astype(np.int64)
+    return {"indptr": indptr, "indices": indices, "state": state, "issue": issue,
+            "frontier": frontier, "rng": rng, "n": n}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("pieces", [1, 2, 3, 64, 5000])
+def test_parallel_kernels_return_what_the_serial_ones_do(seed, pieces):
+    """Same open ties, row ends and hits in the same order, however the frontier is cut
+    (pieces of no ties, more pieces than citizens, isolated citizens)."""
+    w = random_frontier(seed)
+    f, indptr = w["frontier"], w["indptr"]
+    ties = int((indptr[f + 1] - indptr[f]).sum())
+    outs = []
+    for parallel in (False, True):
+        dst, row_end = np.full(ties, -1, np.int32), np.full(f.size, -1, np.int64)
+        args = (f, indptr, w["indices"], w["state"], w["issue"], dst, row_end)
+        m = kernels.open_ties_parallel(*args, pieces) if parallel else kernels.open_ties(*args)
+        rng = np.random.default_rng(seed)
+        u = rng.random(m) * 0.05
+        n = w["n"]
+        hit_dst, hit_k = np.full(max(m, 1), -1, np.int32), np.full(max(m, 1), -1, np.int32)
+        args = (
+            f, row_end, dst, u, w["issue"], rng.random(n), rng.random(n), rng.random(n) < 0.7,
+            rng.random(5), 0.3, 1.0, 0.5, 0.4, 1.0, True, hit_dst, hit_k,
+        )  # fmt: skip
+        h = kernels.passed_on_parallel(*args, pieces) if parallel else kernels.passed_on(*args)
+        outs.append((dst[:m], row_end, hit_dst[:h], hit_k[:h]))
+    assert 0 < outs[0][2].size < outs[0][0].size < ties  # some ties closed, some passed
+    for serial, parallel in zip(*outs, strict=True):
+        np.testing.assert_array_equal(parallel, serial, strict=True)
+
+
 def test_neighbour_mean_matches_on_any_network():
     scenario = config.load("scenarios/baseline.toml", ["population.n_citizens=5000"])
     citizens = GovSimModel(scenario, seed=4).citizens
     values = np.random.default_rng(0).random(citizens.n)
+    reference = reference_neighbour_mean(citizens, values)
+    np.testing.assert_array_equal(citizens.neighbour_mean(values), reference, strict=True)
+    net = citizens.network
+    for block in (1, 7, 1000, 10**7):  # rows longer than a block, many blocks, one block
+        np.testing.assert_array_equal(
+            kernels.neighbour_mean_parallel(net.indptr, net.indices, values, block),
+            reference,
+            strict=True,
+        )
+    w = random_frontier(0)  # isolated citizens keep their own value
+    values = np.random.default_rng(1).random(w["n"])
+    serial = kernels.neighbour_mean(w["indptr"], w["indices"], values)
+    assert (np.diff(w["indptr"]) == 0).any()
     np.testing.assert_array_equal(
-        citizens.neighbour_mean(values), reference_neighbour_mean(citizens, values), strict=True
+        kernels.neighbour_mean_parallel(w["indptr"], w["indices"], values, 5), serial, strict=True
     )
 
 
@@ -206,3 +268,18 @@ def test_from_edges_matches_the_one_sort_rule(monkeypatch, slice_size, n, m, dty
     net = from_edges(n, u, v)
     np.testing.assert_array_equal(net.indptr, indptr, strict=True)
     np.testing.assert_array_equal(net.indices, indices, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"), [(None, "all"), ("1", 1), ("0", 1), ("999", "all"), ("two", 1)]
+)
+def test_threads_follow_govsim_threads(monkeypatch, setting, expected):
+    if setting is None:
+        monkeypatch.delenv("GOVSIM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("GOVSIM_THREADS", setting)
+    most = kernels.numba.config.NUMBA_NUM_THREADS
+    assert kernels.threads() == (most if expected == "all" else expected)
+    if kernels.threads() == 1:
+        assert kernels.chunks_for(10**9) == 1  # one thread: the serial kernels
+    assert kernels.chunks_for(kernels.PARALLEL_MIN_TIES - 1) == 1  # few ties: serial too

@@ -362,3 +362,13 @@ def test_the_pool_takes_jobs_a_few_at_a_time_so_memory_stays_flat():
             results.close()  # stops the pool
             break
     assert len(pulled) < 30
+
+
+def test_pool_workers_keep_each_run_to_one_thread(monkeypatch):
+    """Workers already share the cores: a run's spreading phase must not add threads."""
+    monkeypatch.delenv("GOVSIM_THREADS", raising=False)
+    pool = LocalPool(1)._pool()
+    try:
+        assert pool.submit(os.getenv, "GOVSIM_THREADS").result(timeout=60) == "1"
+    finally:
+        pool.shutdown()

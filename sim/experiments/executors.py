@@ -49,9 +49,24 @@ class Executor(Protocol):
         ...
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; no traceback from each."""
+def _start_worker() -> None:
+    """Set up a pool's worker process: Ctrl-C is left to the parent, which stops the
+    workers (no traceback from each), and each run keeps to one thread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_thread()
+
+
+def _one_thread() -> None:
+    """Runs already share the cores between them, so a run's spreading phase keeps to one
+    thread (``sim.kernels.threads``); concurrent runs in one process must, too."""
+    os.environ["GOVSIM_THREADS"] = "1"
+
+
+def _execute_one_thread(model: Model, job: Job) -> dict[str, Any]:
+    """:func:`~sim.experiments.tasks.execute` on a Dask worker, whose threads may each run
+    a job at the same time."""
+    _one_thread()
+    return execute(model, job)
 
 
 class Serial:
@@ -88,7 +103,7 @@ class LocalPool:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_ignore_sigint,
+            initializer=_start_worker,
         )
 
     def results(self, model: Model, jobs: Iterator[Job]) -> Iterator[tuple[Job, dict]]:
@@ -218,7 +233,7 @@ class DaskExecutor:
 
             def submit(job: Job) -> None:
                 key = f"govsim-run-{job.run}-{os.urandom(4).hex()}"
-                in_flight[client.submit(execute, model, job, key=key, pure=False)] = job
+                in_flight[client.submit(_execute_one_thread, model, job, key=key, pure=False)] = job
 
             while True:
                 while len(in_flight) < window and (job := next(jobs, None)) is not None:

@@ -83,6 +83,8 @@ def _view(args: argparse.Namespace) -> int:
     # offline and private: no telemetry, no version check, no CDN (solara-assets serves all)
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
     os.environ.pop("HOST", None)
+    # sessions step their models from several threads: the spreading phase stays serial
+    os.environ["GOVSIM_THREADS"] = "1"
     shown = f"[{host}]" if ":" in host else host
     print(f"govsim view: {scenario} at http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)
 
