@@ -23,9 +23,10 @@ class Recorder(mesa.Model):
 
     def later(self, when: float, name: int, follow: list[float]) -> None:
         def fire(payload=None):
-            self.log.append(("run", name, self.time))
+            now = self.timeline.now if self.timeline is not None else self.time
+            self.log.append(("run", name, now))
             for delay in follow:
-                self.later(self.time + delay, next(self.ids), [])
+                self.later(now + delay, next(self.ids), [])
 
         if self.timeline is not None:
             self.timeline.at(when, fire)

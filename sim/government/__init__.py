@@ -145,6 +145,9 @@ class Government:
         self.monitor = MONITORS.get(params.monitoring.kind)
         self.fast_track = self.monitor.fast_tracks(params.monitoring.params)
         self.arrivals = ARRIVALS.get(params.arrivals.kind)
+        self.merges = self.platform.merges
+        self.hold_hours = self.policy.holding_reply_hours(params.policy.params)
+        self._routes: dict[float, tuple[int, ...]] = {}
         priority = PRIORITIES.get(params.priority)
 
         self.units: list[Unit] = []
@@ -204,7 +207,7 @@ class Government:
         """Timed: a holding reply about ``case`` goes out, unless it has been answered."""
         if case.closed is not None:
             return
-        now = float(self.model.time)
+        now = self.timeline.now
         if case.first_response is None:
             case.first_response = now
         self._deliveries.append(("holding", case))
@@ -272,10 +275,16 @@ class Government:
         citizens.file(filers, float(hour))
         offsets = self.filing_rng.random(filers.size)
         issues = citizens.demand[filers]
-        for who, c, issue, offset in zip(
-            filers.tolist(), channel.tolist(), issues.tolist(), offsets.tolist(), strict=True
+        for who, c, issue, offset, severity, online in zip(
+            filers.tolist(),
+            channel.tolist(),
+            issues.tolist(),
+            offsets.tolist(),
+            self.model.issues.severity[issues].tolist(),
+            citizens.online[filers].tolist(),
+            strict=True,
         ):
-            self._file(int(who), int(c), int(issue), hour + offset, bool(citizens.online[who]))
+            self._file(who, c, issue, hour + offset, online, severity)
 
     def poisson_filings(self, hour: int) -> None:
         """A Poisson stream of synthetic cases over the coming hour (``ARRIVALS['poisson']``)."""
@@ -291,15 +300,16 @@ class Government:
             case = self._new_case(NO_ISSUE, params.severity, [], c, True, t)
             self._open(case, t + self.channels[c].delay_hours)
 
-    def _file(self, who: int, channel: int, issue: int, when: float, online: bool) -> None:
+    def _file(
+        self, who: int, channel: int, issue: int, when: float, online: bool, severity: float
+    ) -> None:
         """A filing at time ``when``: merged into an open ticket, or a new case that reaches
         its desk after the channel's delay."""
         self.filings += 1
-        if self.platform.merges and issue in self.open_ticket:
+        if self.merges and issue in self.open_ticket:
             self.open_ticket[issue].filers.append(who)
             self.merged += 1
             return
-        severity = float(self.model.issues.severity[issue])
         case = self._new_case(issue, severity, [who], channel, online, when)
         self._open(case, when + self.channels[channel].delay_hours)
 
@@ -313,22 +323,25 @@ class Government:
         when: float,
     ) -> Case:
         case = Case(len(self.cases), issue, severity, filers, channel, online, when)
-        case.route = self.structure.route(
-            self.params.structure.params, severity, len(self.params.levels)
-        )
+        route = self._routes.get(severity)
+        if route is None:  # a structure routes by severity alone: once per severity
+            route = self.structure.route(
+                self.params.structure.params, severity, len(self.params.levels)
+            )
+            self._routes[severity] = route
+        case.route = route
         if self.fast_track and issue in self.detected and self._in_monitored_data(case):
             self._make_hot(case)
         self.cases.append(case)
         self.cases_by_issue.setdefault(issue, []).append(case)
-        hold = self.policy.holding_reply_hours(self.params.policy.params)
-        if hold is not None and filers:
-            self.timeline.at(when + hold, self._holding, case)
+        if self.hold_hours is not None and filers:
+            self.timeline.at(when + self.hold_hours, self._holding, case)
         return case
 
     def _open(self, case: Case, arrive_at: float) -> None:
         """Register a new case (as its issue's ticket on a merging platform) and send it to
         its first desk at ``arrive_at``."""
-        if self.platform.merges and case.issue != NO_ISSUE:
+        if self.merges and case.issue != NO_ISSUE:
             self.open_ticket[case.issue] = case
         self.timeline.at(arrive_at, self._enter, case)
 
@@ -418,7 +431,7 @@ class Government:
         p = self.params
         rng = self.rng
         level = case.route[case.step]
-        now = float(self.model.time)
+        now = self.timeline.now
         shirk = 1.0 - p.accountability
         if not case.drafted:  # the front line, or the first level of a fast-tracked case
             if level == 0 and rng.random() < p.transfer_prob * shirk:
@@ -478,7 +491,7 @@ class Government:
                 (public_solved if outcome == "solved" else public_unsolved).add(case.issue)
         self._deliveries.clear()
         answers = {k: _first_per_citizen(v) for k, v in groups.items()}
-        self.model.citizens.acknowledge(answers["holding"][0], float(self.model.time))
+        self.model.citizens.acknowledge(answers["holding"][0], self.timeline.now)
         self.model.citizens.react(
             answers,
             np.fromiter(public_solved, dtype=np.int64),

@@ -291,15 +291,16 @@ class Unit(mesa.Agent):
 
     # ------------------------------------------------------------------ flow
 
-    def _account(self) -> None:
-        now = float(self.model.time)
+    def _account(self) -> float:
+        """Add the queue's length since the last change to its time-integral; the time now."""
+        now = self.timeline.now
         self.queue_area += len(self.queue) * (now - self._last_change)
         self._last_change = now
+        return now
 
     def arrive(self, case: Case) -> None:
         """A case reaches this unit: served at once by an idle staff member, or queued."""
-        self._account()
-        case.unit_arrival = float(self.model.time)
+        case.unit_arrival = self._account()
         if self.idle:
             self._start(self.idle.pop(self._pick_idle()), case)
         else:
@@ -313,7 +314,7 @@ class Unit(mesa.Agent):
         return int(self.stream.integers(len(self.idle))) if len(self.idle) > 1 else 0
 
     def _start(self, staff: Staff, case: Case) -> None:
-        now = float(self.model.time)
+        now = self.timeline.now
         self.waits.append(now - case.unit_arrival)
         staff.case = case
         duration = float(self.stream.exponential(service_mean(self.service_hours, staff.skill)))

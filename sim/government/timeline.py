@@ -14,6 +14,10 @@ order, and all of these had the same priority). A Mesa event at time ``t`` runs 
 entries due up to the next hour's step and no further: those in ``[t, next step)``, or
 only those at exactly ``t`` when ``t`` is itself a step's time, since the model's step
 (Mesa's high priority) runs before an event of the same time.
+
+Callbacks read the time from :attr:`Timeline.now`, not from ``model.time``: Mesa makes
+``model.time`` an observable signal, whose every write costs about two microseconds, so
+the timeline sets it once per run of entries, to the last one's time.
 """
 
 from __future__ import annotations
@@ -43,18 +47,28 @@ class Timeline:
         self._order = itertools.count()
         self._asked: list[float] = []  # times of the Mesa events asked for, not yet run
         self._running = False
+        self._now = 0.0
+
+    @property
+    def now(self) -> float:
+        """The time now (hours): the running entry's, or the model's between entries.
+
+        Cheaper than reading ``model.time`` (a Mesa signal) for each of a million entries;
+        ``model.time`` itself is set once a run of entries is over, to the last one's time.
+        """
+        return self._now if self._running else float(self.model.time)
 
     def __len__(self) -> int:
         return len(self._heap)
 
     def at(self, when: float, callback: Callable[[Any], None], payload: Any = None) -> None:
-        """Call ``callback(payload)`` at time ``when`` (hours), with ``model.time == when``.
+        """Call ``callback(payload)`` at time ``when`` (hours), when :attr:`now` is ``when``.
 
         Raises:
             ValueError: ``when`` is before the model's current time.
         """
-        if when < self.model.time:
-            raise ValueError(f"cannot schedule at {when}: the time is already {self.model.time}")
+        if when < self.now:
+            raise ValueError(f"cannot schedule at {when}: the time is already {self.now}")
         heapq.heappush(self._heap, (when, next(self._order), callback, payload))
         if not self._running and (not self._asked or when < self._asked[0]):
             self._ask(when)
@@ -74,13 +88,15 @@ class Timeline:
         step_time = math.floor(now) == now
         end = now if step_time else math.floor(now) + 1.0
         heap = self._heap
+        self._now = now
         self._running = True
         try:
             while heap and (heap[0][0] <= end if step_time else heap[0][0] < end):
                 when, _, callback, payload = heapq.heappop(heap)
-                model.time = when
+                self._now = when
                 callback(payload)
         finally:
             self._running = False
+            model.time = self._now
             if heap and (not asked or heap[0][0] < asked[0]):
                 self._ask(heap[0][0])
