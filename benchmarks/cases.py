@@ -74,9 +74,78 @@ def scenario(path: str, n: int, overrides: list[str]):
     return config.load(ROOT / path, [f"population.n_citizens={n}", *overrides])
 
 
+def use_threads(threads: int | None) -> None:
+    """Let the spreading phase use ``threads`` threads (None: as many as numba sees)."""
+    import os
+
+    if threads is not None:
+        os.environ["GOVSIM_THREADS"] = str(threads)
+
+
+class Phases:
+    """Wall seconds spent in each phase of the hour (and in the government's timed events),
+    taken by wrapping the methods that run them: one clock reading per call, per hour."""
+
+    def __init__(self) -> None:
+        import mesa
+
+        from sim.citizens import Population
+        from sim.government import Government
+        from sim.government.timeline import Timeline
+        from sim.model import GovSimModel
+
+        self.seconds: dict[str, float] = {}
+        self._targets = [
+            (Population, "spread", "spread"),
+            (GovSimModel, "_open_incidents", "incidents"),
+            (Government, "hour", "government hour"),
+            (Timeline, "_run", "government timed events"),
+            (Population, "update_trust", "trust"),
+            (GovSimModel, "_count_attention", "attention"),
+            (mesa.DataCollector, "collect", "reporters"),
+        ]
+
+    def __enter__(self) -> Phases:
+        for owner, name, label in self._targets:
+            self._wrap(owner, name, label)
+        return self
+
+    def _wrap(self, owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        seconds = self.seconds
+        seconds[label] = 0.0
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[label] += time.perf_counter() - started
+
+        setattr(owner, name, timed)
+        self._restore = [*getattr(self, "_restore", []), (owner, name, original)]
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, original in reversed(self._restore):
+            setattr(owner, name, original)
+
+
+def threads_used() -> dict:
+    """How many threads the spreading phase may use, and numba's threading layer."""
+    import numba
+
+    from sim import kernels
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel ran
+        layer = None
+    return {"threads": kernels.threads(), "threading_layer": layer}
+
+
 def timings(warm: float, build: Clock, loop: Clock, steps: int, network, base: int) -> dict:
     """The figures every model case reports."""
-    return {
+    return threads_used() | {
         "warm_up_seconds": warm,
         "build_seconds": build.wall,
         "loop_seconds": loop.wall,
@@ -89,27 +158,47 @@ def timings(warm: float, build: Clock, loop: Clock, steps: int, network, base: i
     }
 
 
-def case_model(n: int, steps: int = 720, seed: int = 0, overrides: list[str] = ()) -> dict:
-    """The whole model (baseline scenario unless overridden) for ``steps`` hours."""
+def case_model(
+    n: int,
+    steps: int = 720,
+    seed: int = 0,
+    overrides: list[str] = (),
+    threads: int | None = None,
+    progress: bool = False,
+) -> dict:
+    """The whole model (baseline scenario unless overridden) for ``steps`` hours, with the
+    seconds spent in each phase; ``progress`` prints the hours done to stderr."""
     from sim.model import GovSimModel
 
+    use_threads(threads)
     warm = warm_up()
     base = rss_bytes()
     sc = scenario("scenarios/baseline.toml", n, [f"run.steps={steps}", *overrides])
     with Clock() as build:
         model = GovSimModel(sc, seed=seed)
-    with Clock() as loop:
-        model.run()
+    built_rss = rss_bytes()
+    with Phases() as phases, Clock() as loop:
+        for hour in range(steps):
+            model.step()
+            if progress and (hour + 1) % 24 == 0:
+                elapsed = time.perf_counter() - loop.wall  # loop.wall holds its start until exit
+                peak = peak_rss_bytes() / 2**30
+                print(f"hour {hour + 1}: {elapsed:.0f} s, peak {peak:.2f} GiB", file=sys.stderr)
     return timings(warm, build, loop, steps, model.network, base) | {
+        "phase_seconds": phases.seconds,
+        "rss_after_build_bytes": built_rss,
         "cases_filed": len(model.government.cases) if model.government is not None else 0,
         "ever_engaged_share": float(model.citizens.ever_engaged.mean()),
     }
 
 
-def case_spread(n: int, steps: int = 200, seed: int = 0, engine: str = "ours") -> dict:
+def case_spread(
+    n: int, steps: int = 200, seed: int = 0, engine: str = "ours", threads: int | None = None
+) -> dict:
     """The spreading phase alone, ours (arrays) or the Mesa yardstick's (agents)."""
     from sim.model import GovSimModel
 
+    use_threads(threads)
     warm = warm_up()
     base = rss_bytes()
     sc = scenario("scenarios/baseline.toml", n, SPREAD_ONLY)
@@ -221,7 +310,8 @@ def case_view(n: int = 10_000, steps: int = 50, warmup: int = 24) -> dict:
     with Clock() as build:
         session = Session(ROOT / "scenarios" / "baseline.toml")
         session.set("population.n_citizens", n)
-    session.step(warmup)  # attention has started to spread
+    if warmup:
+        session.step(warmup)  # attention has started to spread
     times = []
     with Clock() as loop:
         for _ in range(steps):
