@@ -419,12 +419,12 @@ class Population:
 
     def unfiled(self, refile_after_hours: float, now: float) -> np.ndarray:
         """Engaged citizens whose demand is not filed, or filed long ago with no answer."""
-        who = self.engaged
-        demand = self.demand[who]
-        has = demand != NO_ISSUE
-        fresh = self.filed_for[who] != demand
-        stale = (now - self.filed_at[who]) >= refile_after_hours
-        return who[has & (fresh | stale)]
+        from sim import kernels
+
+        return kernels.unfiled(
+            self.engaged, self.demand, self.filed_for, self.filed_at, float(now),
+            float(refile_after_hours), NO_ISSUE,
+        )  # fmt: skip
 
     def file(self, who: np.ndarray, now: float) -> None:
         """Record that ``who`` filed their current demand at ``now``."""

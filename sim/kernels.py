@@ -403,3 +403,26 @@ def neighbour_mean_parallel(
             out[i] = (running - before) / degree if degree > 0 else values[i]
         lo = hi
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def unfiled(
+    engaged: np.ndarray,
+    demand: np.ndarray,
+    filed_for: np.ndarray,
+    filed_at: np.ndarray,
+    now: float,
+    refile_after_hours: float,
+    no_issue: int,
+) -> np.ndarray:
+    """The engaged citizens holding a demand they have not filed, or filed at least
+    ``refile_after_hours`` ago, in the order of ``engaged``: one pass, no temporaries."""
+    out = np.empty(engaged.size, engaged.dtype)
+    m = 0
+    for f in range(engaged.size):
+        i = engaged[f]
+        d = demand[i]
+        if d != no_issue and (filed_for[i] != d or (now - filed_at[i]) >= refile_after_hours):
+            out[m] = i
+            m += 1
+    return out[:m]

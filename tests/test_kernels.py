@@ -90,7 +90,18 @@ def reference_neighbour_mean(self: Population, values: np.ndarray) -> np.ndarray
     return np.where(degree > 0, totals / np.maximum(degree, 1), values)
 
 
+def reference_unfiled(self: Population, refile_after_hours: float, now: float) -> np.ndarray:
+    """``Population.unfiled`` in plain numpy: three gathers and four masks."""
+    who = self.engaged
+    demand = self.demand[who]
+    has = demand != NO_ISSUE
+    fresh = self.filed_for[who] != demand
+    stale = (now - self.filed_at[who]) >= refile_after_hours
+    return who[has & (fresh | stale)]
+
+
 REFERENCES = {
+    "unfiled": reference_unfiled,
     "spread": reference_spread,
     "update_trust": reference_update_trust,
     "neighbour_mean": reference_neighbour_mean,
