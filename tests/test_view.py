@@ -157,6 +157,51 @@ def test_hours_axis_and_growth():
     assert figures.grown(1.0, float("nan")) == 1.0
 
 
+def drawn_whole(live: figures.LiveFigure, data_lines: list) -> np.ndarray:
+    """``live``'s figure as matplotlib draws it in one go, without the data lines (RGB)."""
+    animated = [a for a in live.fig.findobj() if a.get_animated() and a not in data_lines]
+    for artist in animated:
+        artist.set_animated(False)
+    for line in data_lines:
+        line.set_visible(False)
+    live.canvas.draw()
+    image = np.asarray(live.canvas.buffer_rgba())[:, :, :3].astype(int)
+    for artist in animated:
+        artist.set_animated(True)
+    for line in data_lines:
+        line.set_visible(True)
+    return image
+
+
+def test_live_backgrounds_stay_the_whole_figure_as_the_axes_grow():
+    """The background is drawn in layers, an axis at a time as it grows (the time axis
+    drawn once and copied to every panel): it must stay the figure drawn whole, with no
+    tick left behind, after the time axis grows and after the threshold line moves."""
+    a, b = small_model(), small_model('government.structure.kind="flat"')
+    timelines, comparison = figures.Timelines(a), figures.Comparison(True)
+    times = figures.ResponseTimes()
+    for hour, x_end in ((0, 48), (50, 168), (800, 1440)):
+        while a.hour < min(hour, 50):
+            a.step()
+            b.step()
+        times.record(a)
+        if hour == 800:  # the attention axis doubles twice: its threshold line moves down
+            timelines.extra_peak = lambda panel: 3 * timelines.threshold if panel == 0 else 0.0
+        timelines.render(hour, (a, figures.series_of(a), times))
+        comparison.render(hour, (figures.series_of(a), figures.series_of(b)))
+        assert timelines.x_end == comparison.x_end == x_end
+        data_lines = [x for lines in timelines.lines for x in lines]
+        data_lines += list(timelines.issue_lines.values())
+        compared = [x for lines in comparison.lines for x in lines]
+        for live, lines in ((timelines, data_lines), (comparison, compared)):
+            gap = np.abs(live.background[:, :, :3].astype(int) - drawn_whole(live, lines))
+            # the layers are merged by their darkest pixel: a few differ faintly where
+            # ticks meet frames
+            assert np.count_nonzero(gap.max(axis=2) > 40) <= 10, (hour, type(live).__name__)
+    assert timelines.y_max[0] == 4 * timelines.threshold
+    assert timelines.full_draws == comparison.full_draws == 1
+
+
 def test_comparison_shows_the_difference_of_two_designs():
     a = small_model(n=2000)
     b = small_model('government.structure.kind="flat"', n=2000)

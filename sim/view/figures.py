@@ -6,10 +6,12 @@ live pictures are built once and then only their moving parts are redrawn:
 
 - :class:`NetworkPicture` paints the drawn citizens as dots, with numpy, onto a
   background (ties, legend) that matplotlib renders once per layout;
-- :class:`Timelines` and :class:`Comparison` keep a matplotlib figure whose axes, ticks
-  and labels are rendered once into a background (again when an axis must grow, by
-  doubling) and blit only the lines onto it (matplotlib's ``copy_from_bbox`` /
-  ``draw_artist``).
+- :class:`Timelines` and :class:`Comparison` keep a matplotlib figure whose titles,
+  frames and legends are rendered once into a background and blit only the lines onto
+  it (matplotlib's ``draw_artist``). The axes' ticks and labels are layers of their own,
+  redrawn only when an axis grows: the time axes (alike in every panel) are drawn once
+  and copied, a y axis is drawn in its own panel's cell. A whole figure takes 250 ms
+  or more to draw here, one axis 15 to 30 ms.
 
 The full figures of a finished run (:mod:`sim.output`) are drawn on demand for the
 report tab by :func:`report_figures`. Matplotlib only: Altair/vega charts need a CDN and
@@ -35,7 +37,6 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import Bbox
 from PIL import Image
 
 from sim.citizens import ENGAGED, NO_ISSUE, SETTLED
@@ -280,7 +281,8 @@ HOURS_AXIS = (48, 168, 720)
 def hours_axis(hour: int) -> int:
     """Right end of the time axes: two days, a week, a month, then doubled as needed.
 
-    Few ends, because each change redraws the axes (about ten times a redraw's cost).
+    Few ends, so that the ticks stay put most of the time; each change redraws one time
+    axis (see :class:`LiveFigure`).
     """
     for end in HOURS_AXIS:
         if hour <= end:
@@ -327,7 +329,18 @@ class Panel:
 
 
 class LiveFigure:
-    """A matplotlib figure whose background is rendered once and whose lines are blitted.
+    """A matplotlib figure whose background is rendered in layers and whose lines are blitted.
+
+    The background is three layers of the figure's size, black and colours on white,
+    merged by taking the darkest of each pixel (they overlap only where a tick or a
+    threshold line meets a frame, which is darker and on top in matplotlib's drawing too):
+
+    - ``static``: titles, frames, legends, drawn once by matplotlib;
+    - ``time_axes``: the time axes. Every panel shares ``x_end`` and, its axes set on whole
+      pixels and all of one size, looks alike to the pixel, so one is drawn and copied
+      into every panel's band below its frame;
+    - ``value_axes``: each panel's y axis with what moves with it (threshold and zero lines),
+      drawn in the panel's own cell when its y axis grows.
 
     Subclasses give the panels (:meth:`panels`) and any extra moving artists
     (:meth:`extra`); :meth:`render` returns PNG bytes.
@@ -363,11 +376,44 @@ class LiveFigure:
         self.fig.subplots_adjust(
             left=0.07, right=0.985, bottom=0.09, top=0.9, wspace=0.3, hspace=0.45
         )
+        self._place(rows)
         self.x_end = 0
         self.y_max = [p.y_max for p in self.spec]
-        self.background = None
-        self.full_draws = 0  # times the whole background was drawn
-        self.partial_draws = 0  # times some panels' axes were redrawn
+        self.background: np.ndarray | None = None
+        self.full_draws = 0  # times the static layer was drawn (once)
+        self.partial_draws = 0  # times an axis grew and its layer was redrawn
+
+    def _place(self, rows: int) -> None:
+        """Set every axes on whole pixels, all of one size, and find where each one's axes
+        are drawn: ``bands`` (the time axis, below the frame) and ``cells`` (the y axis and
+        the frame's inside), as (rows, columns) slices of the image, none overlapping
+        another of its kind."""
+        width, height = int(self.fig.bbox.width), int(self.fig.bbox.height)
+        first = self.axes[0].get_position()
+        w, h = round(first.width * width), round(first.height * height)
+        corners = []  # (left column, bottom row + 1) of each frame, in image pixels
+        for ax in self.axes:
+            position = ax.get_position()
+            x0, y0 = round(position.x0 * width), round(position.y0 * height)
+            ax.set_position((x0 / width, y0 / height, w / width, h / height))
+            corners.append((x0, height - y0))
+        left, bottom = corners[0][0], height - corners[-1][1]
+        right = width - max(x for x, _ in corners) - w
+        gap_x = corners[1][0] - corners[0][0] - w if self.columns > 1 else 2 * right
+        gap_y = corners[self.columns][1] - corners[0][1] - h if rows > 1 else 2 * bottom
+        # a band reaches half way to its neighbours, or the figure's edge if nearer
+        band_left, band_right = min(left, gap_x // 2), min(right, gap_x // 2)
+        band_down = min(bottom, gap_y // 2)
+        self.bands, self.cells = [], []
+        for i, (x0, y0) in enumerate(corners):
+            row, column = divmod(i, self.columns)
+            self.bands.append(
+                (slice(y0 - 2, y0 + band_down), slice(x0 - band_left, x0 + w + band_right))
+            )
+            cell_left = corners[i - 1][0] + w + 1 if column else 0
+            cell_top = y0 - h - gap_y // 2 if row else 0
+            cell_bottom = y0 + gap_y // 2 if row < rows - 1 else height
+            self.cells.append((slice(cell_top, cell_bottom), slice(cell_left, x0 + w + 1)))
 
     def panels(self) -> list[Panel]:
         raise NotImplementedError
@@ -376,50 +422,69 @@ class LiveFigure:
         """Moving artists besides the panels' lines, updated for ``data``."""
         return []
 
-    def _limits(self, hour: int, values: list[float]) -> set[int] | None:
+    def _limits(self, hour: int, values: list[float]) -> tuple[bool, set[int]]:
         """Grow the axes to hold ``hour`` and ``values``.
 
         Returns:
-            None when every axes must be redrawn (the time axis grew, or nothing is drawn
-            yet), else the panels whose y axis grew (often none).
+            Whether the time axis grew, and the panels whose y axis grew (often none).
         """
-        full = self.background is None
         x_end = hours_axis(hour)
-        if x_end != self.x_end:
-            self.x_end, full = x_end, True
+        x_grew = x_end != self.x_end
+        if x_grew:
+            self.x_end = x_end
+            for ax in self.axes:
+                ax.set_xlim(0, x_end)
         grew = set()
         for i, (panel, value) in enumerate(zip(self.spec, values, strict=True)):
             limit = self.y_max[i] if panel.fixed else grown(self.y_max[i], value)
-            if limit != self.y_max[i]:
+            if limit != self.y_max[i] or self.background is None:
                 self.y_max[i] = limit
-                grew.add(i)
-        if full:
-            for i, ax in enumerate(self.axes):
-                ax.set_xlim(0, self.x_end)
                 self._set_y(i)
-            return None
-        return grew
+                grew.add(i)
+        return x_grew, grew
 
     def _set_y(self, i: int) -> None:
         top = self.y_max[i]
         self.axes[i].set_ylim(-top if self.spec[i].symmetric else 0, top)
 
-    def _redraw_panels(self, panels: set[int]) -> None:
-        """Redraw only the axes of ``panels`` into the background (a tenth of a full draw)."""
-        renderer = self.canvas.get_renderer()
-        self.canvas.restore_region(self.background)
+    def _value_artists(self, i: int) -> list:
+        """What moves with panel ``i``'s y axis: the axis and the lines and text at values."""
+        ax = self.axes[i]
+        fixed = [a for a in (*ax.lines, *ax.texts) if not a.get_animated()]
+        return [ax.yaxis, *fixed]
+
+    def _draw_static(self) -> None:
+        """Render the static layer: the axes and what moves with them are set animated,
+        so matplotlib leaves them out as it leaves out the lines."""
+        self.value_artists = [self._value_artists(i) for i in range(len(self.axes))]
+        for ax, moving in zip(self.axes, self.value_artists, strict=True):
+            for artist in (ax.xaxis, *moving):
+                artist.set_animated(True)
+        self.canvas.draw()
+        self.static = np.asarray(self.canvas.buffer_rgba()).copy()
+        self.time_axes = np.full_like(self.static, 255)
+        self.value_axes = np.full_like(self.static, 255)
+        self.full_draws += 1
+
+    def _draw_time_axes(self) -> None:
+        """Draw the first panel's time axis on white and copy it into every panel's band."""
         pixels = np.asarray(self.canvas.buffer_rgba())
-        height, width = pixels.shape[:2]
-        for i in sorted(panels):
-            ax = self.axes[i]
-            before = ax.get_tightbbox(renderer)
-            self._set_y(i)
-            box = Bbox.union([before, ax.get_tightbbox(renderer)]).padded(2)
-            x0, x1 = max(int(box.x0), 0), min(int(np.ceil(box.x1)), width)
-            y0, y1 = max(height - int(np.ceil(box.y1)), 0), min(height - int(box.y0), height)
-            pixels[y0:y1, x0:x1] = 255  # white, as the figure's face
-            ax.draw(renderer)  # animated artists (the lines) are left out
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        rows, columns = self.bands[0]
+        pixels[rows, columns] = 255
+        self.axes[0].xaxis.draw(self.canvas.get_renderer())
+        band = pixels[rows, columns].copy()
+        for rows, columns in self.bands:
+            self.time_axes[rows, columns] = band
+
+    def _draw_value_axis(self, i: int) -> None:
+        """Draw panel ``i``'s y axis, threshold and zero lines on white in its cell."""
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        rows, columns = self.cells[i]
+        pixels[rows, columns] = 255
+        renderer = self.canvas.get_renderer()
+        for artist in self.value_artists[i]:
+            artist.draw(renderer)
+        self.value_axes[rows, columns] = pixels[rows, columns]
 
     def render(self, hour: int, data: object) -> bytes:
         """Update every line for ``data`` (at ``hour``) and return the figure as PNG."""
@@ -434,15 +499,17 @@ class LiveFigure:
             peaks.append(peak)
         moving = self.extra(data)
         peaks = [max(p, self.extra_peak(i)) for i, p in enumerate(peaks)]
-        grew = self._limits(hour, peaks)
-        if grew is None:
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            self.full_draws += 1
-        elif grew:
-            self._redraw_panels(grew)
+        x_grew, y_grew = self._limits(hour, peaks)
+        if self.background is None:
+            self._draw_static()
+        if x_grew:
+            self._draw_time_axes()
+        for i in sorted(y_grew):
+            self._draw_value_axis(i)
+        if x_grew or y_grew:
+            self.background = np.minimum(np.minimum(self.static, self.time_axes), self.value_axes)
             self.partial_draws += 1
-        self.canvas.restore_region(self.background)
+        np.asarray(self.canvas.buffer_rgba())[:] = self.background
         for ax, lines in zip(self.axes, self.lines, strict=True):
             for line in lines:
                 ax.draw_artist(line)
