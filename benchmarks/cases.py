@@ -61,10 +61,10 @@ def warm_up() -> float:
 
     Returns the seconds it took (part of the whole process, not of the step loop).
     """
-    from sim.model import GovSimModel
+    from sim.runs import warm_up
 
     with Clock() as clock:
-        GovSimModel(scenario("scenarios/baseline.toml", 300, ["run.steps=30"]), seed=0).run()
+        warm_up()
     return clock.wall
 
 

@@ -18,6 +18,26 @@ import numpy as np
 from sim import metrics
 from sim.config import Scenario
 
+_warm = False
+
+
+def warm_up() -> None:
+    """Load the compiled phases now, with a tiny run: about half a second, once per process.
+
+    numba and its cached machine code load on the first simulated hour that needs them;
+    warming up moves that wait to a moment of the caller's choosing (the view warms up
+    when a page opens, so that the first step a student clicks answers at once).
+    """
+    global _warm
+    if _warm:
+        return
+    from sim.config import from_dict
+    from sim.model import GovSimModel
+
+    tiny = from_dict({"population": {"n_citizens": 300}, "run": {"steps": 30}})
+    GovSimModel(tiny, seed=0).run()
+    _warm = True
+
 
 def replicate_seed(root_seed: int, replicate: int) -> int:
     """The seed of replicate ``replicate`` under ``root_seed`` (a non-negative 63-bit int).

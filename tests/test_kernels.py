@@ -8,6 +8,9 @@ exactly, seed for seed.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +19,8 @@ from sim import config, kernels, network
 from sim.citizens import CALM, ENGAGED, NO_ISSUE, SETTLED, Population, SpreadParams, TrustParams
 from sim.model import GovSimModel
 from sim.network import from_edges
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def reference_spread(
@@ -294,3 +299,23 @@ def test_threads_follow_govsim_threads(monkeypatch, setting, expected):
     if kernels.threads() == 1:
         assert kernels.chunks_for(10**9) == 1  # one thread: the serial kernels
     assert kernels.chunks_for(kernels.PARALLEL_MIN_TIES - 1) == 1  # few ties: serial too
+
+
+def test_warm_up_loads_the_kernels_a_run_uses():
+    """The view warms up when a page opens: afterwards the kernels a model's hour calls
+    are loaded, with the argument types a real model passes (nothing left to compile)."""
+    code = (
+        "from sim import kernels, runs\n"
+        "runs.warm_up()\n"
+        "loaded = {f: len(getattr(kernels, f).signatures) for f in "
+        "('open_ties', 'passed_on', 'unfiled', 'erode_trust', 'neighbour_mean', 'pull_trust')}\n"
+        "from sim import config\n"
+        "from sim.model import GovSimModel\n"
+        "GovSimModel(config.from_dict({'population': {'n_citizens': 2000}}), seed=1).run(30)\n"
+        "after = {f: len(getattr(kernels, f).signatures) for f in loaded}\n"
+        "assert all(loaded.values()) and after == loaded, (loaded, after)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr

@@ -25,6 +25,7 @@ from sim.government.channels import PLATFORMS
 from sim.government.organisation import STRUCTURES
 from sim.government.policies import MONITORS, POLICIES
 from sim.model import GovSimModel
+from sim.runs import warm_up
 from sim.view.figures import (
     COMPARED,
     Comparison,
@@ -271,6 +272,7 @@ class Session:
         self.comparison: Comparison | None = None
         self.version = 0
         self.run_token = 0
+        warm_up()  # the first step clicked must not wait for numba to load
         self.load(scenario, world)
 
     # ------------------------------------------------------------------ choices
