@@ -17,8 +17,8 @@ Measures (the names for ``--only``):
     sweep     sweep throughput with 1 and 2 workers
     view      one step plus redraw of the view at 10k citizens, every hour of a month
     scaling   time per step and bytes per citizen, 1,000 to 1,000,000 citizens (plot)
-    megacity  the stretch: 10,000,000 citizens for 720 hours, once (about ten minutes and
-              7 GB; run only when named with ``--only megacity``)
+    megacity  the stretch: 10,000,000 citizens for 720 hours, once (about 14 minutes and
+              3 GB on two cores; run only when named with ``--only megacity``)
 
 ``--quick`` runs smaller sizes and one repeat (a few minutes on two cores); the full
 suite takes about half an hour on an idle two-core machine.
@@ -376,7 +376,7 @@ def plot_scaling(scaling: dict, path: Path, machine_line: str = "") -> None:
     loads = [r["load_average_before"][0] for p in scaling["points"].values() for r in p["repeats"]]
     fig.suptitle(
         f"{machine_line} - load average {min(loads):.1f} to {max(loads):.1f} during the runs "
-        "(CPU time is the steadier measure)",
+        "(CPU time counts both cores where spreading uses two threads)",
         fontsize=9,
     )
     fig.tight_layout()
