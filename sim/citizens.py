@@ -357,7 +357,19 @@ class Population:
             h = kernels.passed_on_parallel(*pass_args, chunks)
         else:
             h = kernels.passed_on(*pass_args)
-        dst, k = self._hit[:h].copy(), self._hit_k[:h].copy()
+        return self._take_up(frontier, self._hit[:h].copy(), self._hit_k[:h].copy(), params, rng)
+
+    def _take_up(
+        self,
+        frontier: np.ndarray,
+        dst: np.ndarray,
+        k: np.ndarray,
+        params: SpreadParams,
+        rng: np.random.Generator,
+    ) -> int:
+        """The end of a spreading hour: the citizens ``dst`` reached (with issue ``k``) take
+        it up, one issue each (at random when several reached them); then the frontier
+        calms down with ``calm_prob_per_hour``. Returns how many were newly engaged."""
         if dst.size > 1:
             order = rng.permutation(dst.size)
             dst, k = dst[order], k[order]

@@ -1,0 +1,1 @@
+"""Prototypes measured for the plan in docs/performance.md; not part of govsim, used by no run."""
