@@ -153,6 +153,17 @@ class SpreadParams:
         0.05, "chance per hour that an engaged citizen calms down (mean 1/p hours engaged)"
     )
 
+    def coefficients(self) -> tuple[float, float, float, float, float]:
+        """The chance's factors as the compiled kernels take them: (base_prob,
+        severity_gain, trust_damping, word_of_mouth_factor, amplification)."""
+        return (
+            float(self.base_prob),
+            float(self.severity_gain),
+            float(self.trust_damping),
+            float(self.word_of_mouth_factor),
+            float(self.amplification),
+        )
+
 
 @dataclass(frozen=True)
 class TrustParams:
@@ -346,12 +357,9 @@ class Population:
         else:
             m = kernels.open_ties(*tie_args)
         u = rng.random(out=self._u[:m])  # the same draws as rng.random(m)
-        bounded = 0 <= params.trust_damping <= 1 and 0 <= params.word_of_mouth_factor <= 1
         pass_args = (
             frontier, row_end, self._dst, u, self.issue, self.activity, self.trust,
-            self.online, severity, params.base_prob, params.severity_gain,
-            params.trust_damping, params.word_of_mouth_factor, params.amplification,
-            bounded, self._hit, self._hit_k,
+            self.online, severity, params.coefficients(), self._hit, self._hit_k,
         )  # fmt: skip
         if chunks > 1:
             h = kernels.passed_on_parallel(*pass_args, chunks)

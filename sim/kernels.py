@@ -77,22 +77,17 @@ def passed_on(
     trust: np.ndarray,
     online: np.ndarray,
     severity: np.ndarray,
-    base_prob: float,
-    severity_gain: float,
-    trust_damping: float,
-    word_of_mouth: float,
-    amplification: float,
-    bounded: bool,
+    rule: tuple,
     hit_dst: np.ndarray,
     hit_k: np.ndarray,
 ) -> int:
     """The open ties (from :func:`open_ties`) over which the issue passes, given uniforms ``u``.
 
-    The chance of a tie is the product of :class:`sim.citizens.SpreadParams`, multiplied
-    left to right as the numpy rule does (a factor of exactly 1 where a mechanism is off
-    leaves the product unchanged), and the issue passes when ``u < p``. With ``bounded``
-    (trust damping and word of mouth in [0, 1], so the neighbour's two factors are in
-    [0, 1]), ``source * voice`` is an upper bound of ``p`` in floating point too
+    The chance of a tie is the product of :class:`sim.citizens.SpreadParams` (``rule`` is
+    its ``coefficients()``), multiplied left to right as the numpy rule does (a factor of
+    exactly 1 where a mechanism is off leaves the product unchanged), and the issue passes
+    when ``u < p``. When trust damping and word of mouth are in [0, 1] (so the neighbour's
+    two factors are in [0, 1]), ``source * voice`` is an upper bound of ``p`` in floating point too
     (rounding is monotone), and a tie whose ``u`` is above it is skipped without reading
     the neighbour's trust: the same decisions, with a fraction of the memory reads.
 
@@ -104,8 +99,7 @@ def passed_on(
     for f in range(frontier.size):
         end = row_end[f]
         h = _passed_row(
-            frontier[f], start, end, dst, u, issue, activity, trust, online, severity,
-            base_prob, severity_gain, trust_damping, word_of_mouth, amplification, bounded,
+            frontier[f], start, end, dst, u, issue, activity, trust, online, severity, rule,
             hit_dst, hit_k, h,
         )  # fmt: skip
         start = end
@@ -124,18 +118,15 @@ def _passed_row(
     trust: np.ndarray,
     online: np.ndarray,
     severity: np.ndarray,
-    base_prob: float,
-    severity_gain: float,
-    trust_damping: float,
-    word_of_mouth: float,
-    amplification: float,
-    bounded: bool,
+    rule: tuple,
     hit_dst: np.ndarray,
     hit_k: np.ndarray,
     h: int,
 ) -> int:
     """Citizen ``i``'s open ties ``start:end``: those the issue passes over are written to
     ``hit_dst``/``hit_k`` from ``h`` on; returns the new end."""
+    base_prob, severity_gain, trust_damping, word_of_mouth, amplification = rule
+    bounded = 0.0 <= trust_damping <= 1.0 and 0.0 <= word_of_mouth <= 1.0
     k = issue[i]
     online_i = online[i]
     source = (base_prob * activity[i]) * (1.0 + severity_gain * severity[k])
@@ -249,22 +240,18 @@ def chunks_for(ties: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _pieces(frontier: np.ndarray, indptr: np.ndarray, chunks: int) -> tuple:
-    """Frontier positions cutting it into ``chunks`` pieces of about equal ties, and each
-    position's first tie among all the frontier's ties (``first[f]``, ``first[n]`` = all)."""
-    n = frontier.size
-    first = np.empty(n + 1, np.int64)
-    first[0] = 0
-    for f in range(n):
-        i = frontier[f]
-        first[f + 1] = first[f] + indptr[i + 1] - indptr[i]
+def _cut(ends: np.ndarray, chunks: int) -> np.ndarray:
+    """Positions cutting ``0..ends.size`` into ``chunks`` pieces of about equal work, where
+    ``ends`` is the running total of work at each position's end (non-decreasing)."""
+    n = ends.size
     bounds = np.empty(chunks + 1, np.int64)
     for c in range(chunks):
-        bounds[c] = np.searchsorted(first[:n], (first[n] * c) // chunks)
+        bounds[c] = np.searchsorted(ends, (ends[n - 1] * c) // chunks) if n else 0
+    bounds[0] = 0
     bounds[chunks] = n
     for c in range(1, chunks + 1):  # monotone, whatever searchsorted did with ties
         bounds[c] = max(bounds[c], bounds[c - 1])
-    return bounds, first
+    return bounds
 
 
 @numba.njit(cache=True, nogil=True)
@@ -298,7 +285,13 @@ def open_ties_parallel(
     chunks: int,
 ) -> int:
     """:func:`open_ties` on several threads: the same ties in the same order."""
-    bounds, first = _pieces(frontier, indptr, chunks)
+    n = frontier.size
+    first = np.empty(n + 1, np.int64)  # each position's first tie among the frontier's
+    first[0] = 0
+    for f in range(n):
+        i = frontier[f]
+        first[f + 1] = first[f] + indptr[i + 1] - indptr[i]
+    bounds = _cut(first[1:], chunks)
     start = np.empty(chunks, np.int64)
     count = np.empty(chunks, np.int64)
     for c in numba.prange(chunks):
@@ -329,12 +322,7 @@ def passed_on_parallel(
     trust: np.ndarray,
     online: np.ndarray,
     severity: np.ndarray,
-    base_prob: float,
-    severity_gain: float,
-    trust_damping: float,
-    word_of_mouth: float,
-    amplification: float,
-    bounded: bool,
+    rule: tuple,
     hit_dst: np.ndarray,
     hit_k: np.ndarray,
     chunks: int,
@@ -343,14 +331,7 @@ def passed_on_parallel(
 
     ``hit_dst`` and ``hit_k`` must hold as many entries as there are open ties.
     """
-    n = frontier.size
-    bounds = np.empty(chunks + 1, np.int64)
-    for c in range(chunks + 1):  # pieces of about equal open ties
-        bounds[c] = np.searchsorted(row_end, (row_end[n - 1] * c) // chunks) if n else 0
-    bounds[0] = 0
-    bounds[chunks] = n
-    for c in range(1, chunks + 1):
-        bounds[c] = max(bounds[c], bounds[c - 1])
+    bounds = _cut(row_end, chunks)  # pieces of about equal open ties
     start = np.empty(chunks, np.int64)
     count = np.empty(chunks, np.int64)
     for c in numba.prange(chunks):
@@ -361,9 +342,8 @@ def passed_on_parallel(
         for f in range(lo, bounds[c + 1]):
             end = row_end[f]
             h = _passed_row(
-                frontier[f], tie, end, dst, u, issue, activity, trust, online, severity,
-                base_prob, severity_gain, trust_damping, word_of_mouth, amplification,
-                bounded, hit_dst, hit_k, h,
+                frontier[f], tie, end, dst, u, issue, activity, trust, online, severity, rule,
+                hit_dst, hit_k, h,
             )  # fmt: skip
             tie = end
         count[c] = h - start[c]

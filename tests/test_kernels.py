@@ -202,7 +202,7 @@ def test_parallel_kernels_return_what_the_serial_ones_do(seed, pieces):
         hit_dst, hit_k = np.full(max(m, 1), -1, np.int32), np.full(max(m, 1), -1, np.int32)
         args = (
             f, row_end, dst, u, w["issue"], rng.random(n), rng.random(n), rng.random(n) < 0.7,
-            rng.random(5), 0.3, 1.0, 0.5, 0.4, 1.0, True, hit_dst, hit_k,
+            rng.random(5), (0.3, 1.0, 0.5, 0.4, 1.0), hit_dst, hit_k,
         )  # fmt: skip
         h = kernels.passed_on_parallel(*args, pieces) if parallel else kernels.passed_on(*args)
         outs.append((dst[:m], row_end, hit_dst[:h], hit_k[:h]))

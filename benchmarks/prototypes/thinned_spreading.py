@@ -32,7 +32,7 @@ def thinned_hits(
 ):  # fmt: skip
     """Sample each frontier citizen's ties under its bound, keep the open ones that pass.
 
-    ``params`` is (base_prob, severity_gain, trust_damping, word_of_mouth, amplification).
+    ``params`` is ``SpreadParams.coefficients()``.
     Returns (hits, uniforms used), or (-1, used) when ``u`` ran out (draw more, retry).
     """
     base_prob, severity_gain, damping, word_of_mouth, amplification = params
@@ -77,10 +77,7 @@ def spread(
     if frontier.size == 0:
         return 0
     net = self.network
-    rule = (
-        params.base_prob, params.severity_gain, params.trust_damping,
-        params.word_of_mouth_factor, params.amplification,
-    )  # fmt: skip
+    rule = params.coefficients()
     need = 2 * frontier.size + 1024
     while True:
         if self._u.size < need:
