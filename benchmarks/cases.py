@@ -95,6 +95,7 @@ class Phases:
         from sim.model import GovSimModel
 
         self.seconds: dict[str, float] = {}
+        self._restore: list[tuple] = []
         self._targets = [
             (Population, "spread", "spread"),
             (GovSimModel, "_open_incidents", "incidents"),
@@ -123,7 +124,7 @@ class Phases:
                 seconds[label] += time.perf_counter() - started
 
         setattr(owner, name, timed)
-        self._restore = [*getattr(self, "_restore", []), (owner, name, original)]
+        self._restore.append((owner, name, original))
 
     def __exit__(self, *exc) -> None:
         for owner, name, original in reversed(self._restore):
@@ -177,11 +178,12 @@ def case_model(
     with Clock() as build:
         model = GovSimModel(sc, seed=seed)
     built_rss = rss_bytes()
+    started = time.perf_counter()
     with Phases() as phases, Clock() as loop:
         for hour in range(steps):
             model.step()
             if progress and (hour + 1) % 24 == 0:
-                elapsed = time.perf_counter() - loop.wall  # loop.wall holds its start until exit
+                elapsed = time.perf_counter() - started
                 peak = peak_rss_bytes() / 2**30
                 print(f"hour {hour + 1}: {elapsed:.0f} s, peak {peak:.2f} GiB", file=sys.stderr)
     return timings(warm, build, loop, steps, model.network, base) | {

@@ -77,12 +77,7 @@ def machine() -> dict:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             memory = int(line.split()[1]) * 1024
-    versions = {"python": platform.python_version()}
-    for name in ("numpy", "mesa", "numba", "pandas", "networkx"):
-        try:
-            versions[name] = __import__(name).__version__
-        except ImportError:
-            versions[name] = None
+    from sim.runs import versions
 
     def git(*args: str) -> str:
         try:
@@ -97,7 +92,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "memory_bytes": memory,
         "platform": platform.platform(),
-        "versions": versions,
+        "versions": versions(),
         "commit": git("rev-parse", "HEAD"),
         "uncommitted_changes": bool(git("status", "--porcelain", "--", "sim", "benchmarks")),
     }
